@@ -9,6 +9,8 @@ export interface WebPushSubscription {
 /** One rendered message for one target, as the worker hands it to an adapter. */
 export interface OutboundMessage {
   deliveryId: string;
+  /** The app the delivery belongs to (sandbox recorders keep it so one app sees only its own). */
+  appId?: string;
   channel: Channel;
   /** push only */
   platform?: Platform;

@@ -1,0 +1,18 @@
+import type { Config } from '../config.js';
+import type { Clock } from '../ports/clock.js';
+import type { Queue } from '../ports/queue.js';
+import type { Store } from '../ports/store.js';
+import type { AppService } from '../services/apps.js';
+import type { SendService } from '../services/send.js';
+import type { SandboxOutbox } from '../channels/sandbox/sandbox-outbox.js';
+
+/** What route modules need; built once in main.ts. */
+export interface HttpDeps {
+  config: Config;
+  store: Store;
+  queue: Queue;
+  clock: Clock;
+  apps: AppService;
+  send: SendService;
+  outbox?: SandboxOutbox;
+}

@@ -1,0 +1,160 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { badRequest, notFound } from '../../domain/errors.js';
+import { isApnsToken, isEmail, isFcmToken, normalisePhone, webSubscriptionProblem } from '../../domain/contacts.js';
+import { newId } from '../../domain/ids.js';
+import { appOf } from '../auth.js';
+import type { HttpDeps } from '../deps.js';
+import { IdString } from '../schemas.js';
+import { presentDevice, presentUser } from '../present.js';
+
+const UserParams = Type.Object({ id: IdString });
+const UserBody = Type.Object({
+  email: Type.Optional(Type.Union([Type.String({ maxLength: 254 }), Type.Null()])),
+  phone: Type.Optional(Type.Union([Type.String({ maxLength: 32 }), Type.Null()])),
+  locale: Type.Optional(Type.Union([Type.String({ pattern: '^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$' }), Type.Null()])),
+  timezone: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
+  name: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
+  data: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+});
+const DeviceBody = Type.Union([
+  Type.Object({ platform: Type.Union([Type.Literal('ios'), Type.Literal('android')]), token: Type.String({ minLength: 1, maxLength: 4096 }) }),
+  Type.Object({
+    platform: Type.Literal('web'),
+    subscription: Type.Object({
+      endpoint: Type.String({ minLength: 1, maxLength: 2048 }),
+      keys: Type.Object({ p256dh: Type.String({ maxLength: 200 }), auth: Type.String({ maxLength: 100 }) }),
+      expirationTime: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
+    }),
+  }),
+]);
+const PrefFlags = Type.Record(Type.String(), Type.Boolean());
+const PreferencesBody = Type.Object({
+  channels: Type.Optional(Type.Object({ push: Type.Optional(Type.Boolean()), sms: Type.Optional(Type.Boolean()), email: Type.Optional(Type.Boolean()) }, { additionalProperties: false })),
+  categories: Type.Optional(Type.Record(Type.String({ maxLength: 100 }), PrefFlags)),
+  mute: Type.Optional(Type.Boolean()),
+});
+
+export function validTimezone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Validated device identity: the token, or a web subscription's endpoint. */
+export function deviceTarget(body: Static<typeof DeviceBody>): { token: string; subscription: string | null } {
+  if (body.platform === 'web') {
+    const problem = webSubscriptionProblem(body.subscription);
+    if (problem) throw badRequest('invalid_subscription', problem, 'subscription');
+    const { endpoint, keys } = body.subscription;
+    return { token: endpoint, subscription: JSON.stringify({ endpoint, keys }) };
+  }
+  const ok = body.platform === 'ios' ? isApnsToken(body.token) : isFcmToken(body.token);
+  if (!ok) throw badRequest('invalid_token', body.platform === 'ios' ? 'an APNs device token is 64+ hex characters' : 'not an FCM registration token', 'token');
+  return { token: body.platform === 'ios' ? body.token.toLowerCase() : body.token, subscription: null };
+}
+
+export { DeviceBody, PreferencesBody };
+
+export async function userRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
+  const { store, clock } = deps;
+
+  app.put('/v1/users/:id', { schema: { tags: ['users'], params: UserParams, body: UserBody } }, async (req, reply) => {
+    const a = appOf(req);
+    const { id } = req.params as Static<typeof UserParams>;
+    const b = req.body as Static<typeof UserBody>;
+    if (b.email != null && !isEmail(b.email)) throw badRequest('invalid_email', 'email is not a valid address', 'email');
+    let phone = b.phone;
+    if (b.phone != null) {
+      phone = normalisePhone(b.phone);
+      if (!phone) throw badRequest('invalid_phone', 'phone must be a valid E.164 number such as +14155552671', 'phone');
+    }
+    if (b.timezone != null && !validTimezone(b.timezone)) throw badRequest('invalid_timezone', 'timezone must be an IANA name such as Europe/Berlin', 'timezone');
+    const now = clock.now();
+    const existing = await store.users.get(a.id, id);
+    const pick = <K extends keyof typeof b>(k: K, prev: unknown) => (b[k] === undefined ? prev : b[k]);
+    const user = await store.users.upsert({
+      app_id: a.id,
+      id,
+      email: pick('email', existing?.email ?? null) as string | null,
+      phone: (b.phone === undefined ? (existing?.phone ?? null) : phone) as string | null,
+      locale: pick('locale', existing?.locale ?? null) as string | null,
+      timezone: pick('timezone', existing?.timezone ?? null) as string | null,
+      name: pick('name', existing?.name ?? null) as string | null,
+      data: b.data === undefined ? (existing?.data ?? null) : JSON.stringify(b.data),
+      preferences: existing?.preferences ?? null,
+      created_at: existing?.created_at ?? now,
+      updated_at: now,
+    });
+    return reply.status(existing ? 200 : 201).send(presentUser(user));
+  });
+
+  app.get('/v1/users/:id', { schema: { tags: ['users'], params: UserParams } }, async (req) => {
+    const { id } = req.params as Static<typeof UserParams>;
+    const user = await store.users.get(appOf(req).id, id);
+    if (!user) throw notFound('unknown_user', `no user "${id}"`);
+    return presentUser(user);
+  });
+
+  app.delete('/v1/users/:id', { schema: { tags: ['users'], params: UserParams } }, async (req, reply) => {
+    const { id } = req.params as Static<typeof UserParams>;
+    if (!(await store.users.erase(appOf(req).id, id))) throw notFound('unknown_user', `no user "${id}"`);
+    return reply.status(204).send();
+  });
+
+  app.post('/v1/users/:id/devices', { schema: { tags: ['users'], params: UserParams, body: DeviceBody } }, async (req, reply) => {
+    const a = appOf(req);
+    const { id } = req.params as Static<typeof UserParams>;
+    const body = req.body as Static<typeof DeviceBody>;
+    const target = deviceTarget(body);
+    if (!(await store.users.get(a.id, id))) throw notFound('unknown_user', `no user "${id}"`);
+    const now = clock.now();
+    const d = await store.devices.register({
+      id: newId(),
+      app_id: a.id,
+      user_id: id,
+      platform: body.platform,
+      token: target.token,
+      subscription: target.subscription,
+      active: 1,
+      deactivated_reason: null,
+      created_at: now,
+      updated_at: now,
+    });
+    return reply.status(d.created_at === now ? 201 : 200).send(presentDevice(d));
+  });
+
+  app.get('/v1/users/:id/devices', { schema: { tags: ['users'], params: UserParams } }, async (req) => {
+    const a = appOf(req);
+    const { id } = req.params as Static<typeof UserParams>;
+    if (!(await store.users.get(a.id, id))) throw notFound('unknown_user', `no user "${id}"`);
+    return { devices: (await store.devices.listForUser(a.id, id)).map(presentDevice) };
+  });
+
+  const DeviceParams = Type.Object({ id: IdString, deviceId: Type.String({ maxLength: 64 }) });
+  app.delete('/v1/users/:id/devices/:deviceId', { schema: { tags: ['users'], params: DeviceParams } }, async (req, reply) => {
+    const { id, deviceId } = req.params as Static<typeof DeviceParams>;
+    if (!(await store.devices.remove(appOf(req).id, id, deviceId))) throw notFound('unknown_device', `no device "${deviceId}" for user "${id}"`);
+    return reply.status(204).send();
+  });
+
+  app.get('/v1/users/:id/preferences', { schema: { tags: ['users'], params: UserParams } }, async (req) => {
+    const { id } = req.params as Static<typeof UserParams>;
+    const user = await store.users.get(appOf(req).id, id);
+    if (!user) throw notFound('unknown_user', `no user "${id}"`);
+    return { channels: {}, categories: {}, ...(user.preferences ? JSON.parse(user.preferences) : {}) };
+  });
+
+  app.put('/v1/users/:id/preferences', { schema: { tags: ['users'], params: UserParams, body: PreferencesBody } }, async (req) => {
+    const { id } = req.params as Static<typeof UserParams>;
+    const body = req.body as Static<typeof PreferencesBody>;
+    for (const [cat, flags] of Object.entries(body.categories ?? {})) {
+      for (const ch of Object.keys(flags)) if (!['push', 'sms', 'email'].includes(ch)) throw badRequest('invalid_request', `unknown channel "${ch}"`, `categories.${cat}`);
+    }
+    if (!(await store.users.setPreferences(appOf(req).id, id, JSON.stringify(body), clock.now()))) throw notFound('unknown_user', `no user "${id}"`);
+    return { channels: {}, categories: {}, ...body };
+  });
+}

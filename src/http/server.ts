@@ -1,0 +1,56 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Logger } from 'pino';
+import { installErrorHandling } from './errors.js';
+import { basicAuth } from './auth.js';
+import type { HttpDeps } from './deps.js';
+import { healthRoutes } from './routes/health.js';
+import { userRoutes } from './routes/users.js';
+import { templateRoutes } from './routes/templates.js';
+import { notificationRoutes } from './routes/notifications.js';
+import { queueRoutes } from './routes/queues.js';
+import { sandboxRoutes } from './routes/sandbox.js';
+
+/** Routes that need no credentials; everything under /v1 needs an app's Basic credentials. */
+const PUBLIC = /^\/(healthz|readyz|openapi\.json|docs)(\/|$|\?)/;
+
+export async function buildServer(deps: HttpDeps, logger: Logger): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    // One log line per request would cost more than the request at batch rates; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    // A batch of 1,000 notifications with params fits; anything larger is a 413.
+    bodyLimit: 5 * 1024 * 1024,
+    // Wrong types are errors, not silently coerced ("1" is not 1); query strings are validated as strings.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    return503OnClosing: true,
+  });
+  installErrorHandling(app);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Herald API', version: '1', description: 'Self-hostable notifications: push, SMS and email.' },
+      components: { securitySchemes: { basic: { type: 'http', scheme: 'basic' } } },
+      security: [{ basic: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  const auth = basicAuth(deps.apps);
+  app.addHook('onRequest', async (req) => {
+    if (req.url.startsWith('/v1/') && !PUBLIC.test(req.url)) await auth(req);
+  });
+
+  await app.register(async (scope) => {
+    await healthRoutes(scope, deps);
+    await userRoutes(scope, deps);
+    await templateRoutes(scope, deps);
+    await notificationRoutes(scope, deps);
+    await queueRoutes(scope, deps);
+    await sandboxRoutes(scope, deps);
+  });
+  return app;
+}

@@ -1,0 +1,27 @@
+import type { Channel, Priority } from '../domain/delivery.js';
+import type { ChannelQueueStats } from './store.js';
+
+export interface QueueItem {
+  deliveryId: string;
+  channel: Channel;
+  priority: Priority;
+  runAt: number;
+}
+
+/**
+ * Carries delivery ids per channel and priority, with delays and leases. The Store stays the log:
+ * a Queue may lose what it holds (Redis flushed) and the sweeper puts it back from the log.
+ * - publish: after the Store committed new deliveries (or a retry's next run_at).
+ * - claim: take up to `limit` due ids of a channel, high priority first, leased for HERALD_LEASE_MS.
+ * - ack: the worker recorded a terminal outcome; the lease may be dropped.
+ */
+export interface Queue {
+  publish(items: QueueItem[]): Promise<void>;
+  claim(channel: Channel, limit: number): Promise<string[]>;
+  ack(channel: Channel, deliveryIds: string[]): Promise<void>;
+  stats(): Promise<ChannelQueueStats[]>;
+  /** Resolves when work may be available for the channel, or after `maxWaitMs`. */
+  waitForWork(channel: Channel, maxWaitMs: number): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,62 @@
+import type { Queue, QueueItem } from '../../ports/queue.js';
+import type { Store } from '../../ports/store.js';
+import type { Clock } from '../../ports/clock.js';
+import type { Channel } from '../../domain/delivery.js';
+
+/**
+ * The default queue: the deliveries rows in the same database are the queue (see
+ * store/queries/queue-table.ts). publish() only wakes this process's workers early; other
+ * processes find the work by polling, so nothing depends on the wake-up arriving.
+ */
+export class EmbeddedQueue implements Queue {
+  private waiters = new Map<Channel, Set<() => void>>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly leaseMs: number,
+  ) {}
+
+  async publish(items: QueueItem[]): Promise<void> {
+    const now = this.clock.now();
+    const channels = new Set(items.filter((i) => i.runAt <= now).map((i) => i.channel));
+    for (const c of channels) this.wake(c);
+  }
+
+  claim(channel: Channel, limit: number): Promise<string[]> {
+    return this.store.queueTable.claim(channel, limit, this.clock.now(), this.leaseMs);
+  }
+
+  // The outcome the worker wrote already closed the delivery and cleared its lease.
+  async ack(): Promise<void> {}
+
+  stats() {
+    return this.store.queueTable.stats(this.clock.now());
+  }
+
+  waitForWork(channel: Channel, maxWaitMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const set = this.waiters.get(channel) ?? new Set();
+      this.waiters.set(channel, set);
+      const done = () => {
+        clearTimeout(timer);
+        set.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, maxWaitMs);
+      set.add(done);
+    });
+  }
+
+  ping(): Promise<void> {
+    return this.store.ping();
+  }
+
+  async close(): Promise<void> {
+    for (const set of this.waiters.values()) for (const w of [...set]) w();
+  }
+
+  private wake(channel: Channel): void {
+    for (const w of [...(this.waiters.get(channel) ?? [])]) w();
+  }
+}

@@ -1,0 +1,371 @@
+import { CHANNELS, PRIORITY_RANK, PUSH_PROVIDER, type Channel, type Platform, type ProviderName } from '../domain/delivery.js';
+import { ApiError, badRequest, conflict, notFound } from '../domain/errors.js';
+import { allowedBy, type Preferences } from '../domain/preferences.js';
+import { isEmail, normalisePhone } from '../domain/contacts.js';
+import { newId } from '../domain/ids.js';
+import type { ChannelContent } from '../domain/content.js';
+import type { Clock } from '../ports/clock.js';
+import type { Queue, QueueItem } from '../ports/queue.js';
+import { IdempotencyRace, type DeliveriesRow, type DevicesRow, type NewEvent, type NotificationBundle, type Store, type TemplatesRow, type UsersRow } from '../ports/store.js';
+import type { ProviderDirectory } from '../ports/provider-directory.js';
+import { pickLocale, renderChannels, type ChannelSource } from './render.js';
+import { hashBody } from './stable-json.js';
+import type { DeliverySummary, SendRequest, SendResponse } from './send-request.js';
+
+export interface AppRef {
+  id: string;
+  name: string;
+}
+
+export type SendResult =
+  | { ok: true; replayed: boolean; body: SendResponse }
+  | { ok: false; error: ApiError };
+
+/** What each item needs from the database, loaded once for a whole batch. */
+interface Lookups {
+  users: Map<string, UsersRow>;
+  devices: Map<string, DevicesRow[]>;
+  templates: Map<string, TemplatesRow>;
+  smsProvider?: ProviderName;
+  emailProvider?: ProviderName;
+}
+
+interface Planned {
+  index: number;
+  key?: string;
+  hash: string;
+  bundle: NotificationBundle;
+  response: SendResponse;
+  queued: QueueItem[];
+}
+
+const ARRAY_MAX = 1000;
+
+/**
+ * Accepting notifications: validate → resolve recipients, preferences and content → write the
+ * notification, its deliveries and first events in one transaction → publish to the queue → answer.
+ * Batches do each database read once for all items and commit together.
+ */
+export class SendService {
+  constructor(
+    private readonly store: Store,
+    private readonly queue: Queue,
+    private readonly providers: ProviderDirectory,
+    private readonly clock: Clock,
+  ) {}
+
+  async send(app: AppRef, req: SendRequest, idempotencyKey?: string): Promise<SendResult> {
+    const [r] = await this.sendMany(app, [{ req, idempotencyKey }]);
+    return r;
+  }
+
+  async sendMany(app: AppRef, items: { req: SendRequest; idempotencyKey?: string }[]): Promise<SendResult[]> {
+    const results: (SendResult | undefined)[] = new Array(items.length);
+    const keyed = items.map((it) => ({ ...it, key: it.idempotencyKey ?? it.req.event_id, hash: hashBody(it.req) }));
+
+    // Idempotency: a key seen before answers its first result; a different body under it is a conflict.
+    const existing = new Map(
+      (await this.store.notifications.findByIdempotencyKeys(app.id, keyed.flatMap((k) => (k.key ? [k.key] : [])))).map((n) => [n.idempotency_key!, n]),
+    );
+    const firstInBatch = new Map<string, number>();
+    const toPlan: number[] = [];
+    keyed.forEach((it, i) => {
+      if (!it.key) return toPlan.push(i);
+      const prior = existing.get(it.key);
+      if (prior) {
+        results[i] = prior.request_hash === it.hash ? { ok: true, replayed: true, body: JSON.parse(prior.response!) } : { ok: false, error: idemConflict() };
+        return;
+      }
+      const first = firstInBatch.get(it.key);
+      if (first !== undefined) {
+        // Resolved after the batch commits: a replay of the earlier item.
+        return;
+      }
+      firstInBatch.set(it.key, i);
+      toPlan.push(i);
+    });
+
+    const lookups = await this.load(app, toPlan.map((i) => keyed[i].req));
+    const now = this.clock.now();
+    const planned: Planned[] = [];
+    for (const i of toPlan) {
+      try {
+        planned.push(this.plan(app, keyed[i].req, lookups, now, i, keyed[i].key, keyed[i].hash));
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        results[i] = { ok: false, error: err };
+        if (keyed[i].key) firstInBatch.delete(keyed[i].key!);
+      }
+    }
+
+    await this.commit(app, planned, results);
+
+    // Later items that reused a key of an earlier item in the same batch.
+    keyed.forEach((it, i) => {
+      if (results[i] || !it.key) return;
+      const first = firstInBatch.get(it.key);
+      const firstResult = first === undefined ? undefined : results[first];
+      if (firstResult?.ok) {
+        results[i] = keyed[first!].hash === it.hash ? { ok: true, replayed: true, body: firstResult.body } : { ok: false, error: idemConflict() };
+      } else results[i] = firstResult ?? { ok: false, error: idemConflict() };
+    });
+    return results as SendResult[];
+  }
+
+  /** One transaction for the whole batch; if another request took one of its keys meanwhile, fall back to one by one. */
+  private async commit(app: AppRef, planned: Planned[], results: (SendResult | undefined)[]): Promise<void> {
+    if (planned.length === 0) return;
+    try {
+      await this.store.notifications.insert(planned.map((p) => p.bundle));
+      for (const p of planned) results[p.index] = { ok: true, replayed: false, body: p.response };
+    } catch (err) {
+      if (!(err instanceof IdempotencyRace) || planned.length === 1 && !planned[0].key) throw err;
+      for (const p of planned) {
+        try {
+          await this.store.notifications.insert([p.bundle]);
+          results[p.index] = { ok: true, replayed: false, body: p.response };
+        } catch (e) {
+          if (!(e instanceof IdempotencyRace) || !p.key) throw e;
+          const [prior] = await this.store.notifications.findByIdempotencyKeys(app.id, [p.key]);
+          results[p.index] =
+            prior && prior.request_hash === p.hash ? { ok: true, replayed: true, body: JSON.parse(prior.response!) } : { ok: false, error: idemConflict() };
+          p.queued = [];
+        }
+      }
+    }
+    const items = planned.filter((p) => results[p.index]?.ok && !(results[p.index] as { replayed: boolean }).replayed).flatMap((p) => p.queued);
+    if (items.length) await this.queue.publish(items);
+  }
+
+  private async load(app: AppRef, reqs: SendRequest[]): Promise<Lookups> {
+    const userIds = new Set<string>();
+    const templateKeys = new Set<string>();
+    let wantsSms = false;
+    let wantsEmail = false;
+    for (const r of reqs) {
+      if (r.user_id) userIds.add(r.user_id);
+      for (const u of r.user_ids ?? []) userIds.add(u);
+      if (r.template) templateKeys.add(r.template);
+      const chans = r.channels ?? CHANNELS;
+      if (chans.includes('sms')) wantsSms = true;
+      if (chans.includes('email')) wantsEmail = true;
+    }
+    const [users, templates, devices, sms, email] = await Promise.all([
+      this.store.users.getMany(app.id, [...userIds]),
+      this.store.templates.latestMany(app.id, [...templateKeys]),
+      this.store.devices.activeForUsers(app.id, [...userIds]),
+      wantsSms ? this.providers.order(app.id, 'sms') : Promise.resolve([]),
+      wantsEmail ? this.providers.order(app.id, 'email') : Promise.resolve([]),
+    ]);
+    const byUser = new Map<string, DevicesRow[]>();
+    for (const d of devices) {
+      const list = byUser.get(d.user_id) ?? [];
+      list.push(d);
+      byUser.set(d.user_id, list);
+    }
+    return {
+      users: new Map(users.map((u) => [u.id, u])),
+      templates: new Map(templates.map((t) => [t.key, t])),
+      devices: byUser,
+      smsProvider: sms[0],
+      emailProvider: email[0],
+    };
+  }
+
+  private plan(app: AppRef, req: SendRequest, lk: Lookups, now: number, index: number, key: string | undefined, hash: string): Planned {
+    const recipientKinds = (['user_id', 'user_ids', 'to'] as const).filter((k) => req[k] !== undefined);
+    if (recipientKinds.length !== 1) throw badRequest('invalid_recipients', 'give exactly one of user_id, user_ids or to', 'user_id');
+    if ((req.template === undefined) === (req.content === undefined)) throw badRequest('invalid_content', 'give exactly one of template or content', 'template');
+    if (req.user_ids && (req.user_ids.length === 0 || req.user_ids.length > ARRAY_MAX)) {
+      throw badRequest('invalid_recipients', `user_ids takes 1 to ${ARRAY_MAX} ids`, 'user_ids');
+    }
+
+    let template: TemplatesRow | undefined;
+    let source: ChannelSource;
+    let locales: Record<string, ChannelSource> | null = null;
+    if (req.template !== undefined) {
+      template = lk.templates.get(req.template);
+      if (!template) throw notFound('unknown_template', `no template "${req.template}"`, 'template');
+      source = JSON.parse(template.channels);
+      locales = template.locales ? JSON.parse(template.locales) : null;
+    } else source = req.content!;
+
+    const defined = CHANNELS.filter((c) => source[c] || (c === 'push' && source.web));
+    const channels = req.channels ?? defined;
+    for (const c of channels) {
+      if (!defined.includes(c)) throw badRequest('channel_without_content', `the content defines no ${c} message`, 'channels');
+    }
+
+    let sendAt: number | undefined;
+    if (req.send_at !== undefined) {
+      sendAt = Date.parse(req.send_at);
+      if (!Number.isFinite(sendAt) || !/^\d{4}-\d\d-\d\dT/.test(req.send_at)) throw badRequest('invalid_send_at', 'send_at must be an ISO 8601 date-time', 'send_at');
+    }
+    const scheduled = sendAt !== undefined && sendAt > now;
+    const runAt = scheduled ? sendAt! : now;
+    const expiresAt = req.ttl !== undefined ? runAt + req.ttl * 1000 : null;
+    const priority = req.priority ?? 'normal';
+    const category = req.category ?? template?.category ?? null;
+
+    // Recipients.
+    let recipients: UsersRow[];
+    let unknown: string[] | undefined;
+    if (req.user_id !== undefined) {
+      const u = lk.users.get(req.user_id);
+      if (!u) throw notFound('unknown_user', `no user "${req.user_id}"`, 'user_id');
+      recipients = [u];
+    } else if (req.user_ids) {
+      recipients = [];
+      unknown = [];
+      for (const id of new Set(req.user_ids)) {
+        const u = lk.users.get(id);
+        if (u) recipients.push(u);
+        else unknown.push(id);
+      }
+    } else {
+      recipients = [inlineRecipient(app.id, req.to!, now)];
+    }
+
+    const notificationId = newId();
+    const deliveries: DeliveriesRow[] = [];
+    const events: NewEvent[] = [];
+    const summaries: DeliverySummary[] = [];
+    const queued: QueueItem[] = [];
+    const openStatus = scheduled ? 'scheduled' : 'queued';
+
+    const add = (
+      user: UsersRow,
+      channel: Channel,
+      target: { to: string; platform?: Platform; provider?: ProviderName; deviceId?: string; subscription?: unknown },
+      content: ChannelContent | null,
+      suppressed?: string,
+    ) => {
+      const id = newId();
+      const status = suppressed ? 'suppressed' : openStatus;
+      deliveries.push({
+        id,
+        app_id: app.id,
+        notification_id: notificationId,
+        user_id: user.id === '' ? null : user.id,
+        device_id: target.deviceId ?? null,
+        channel,
+        platform: target.platform ?? null,
+        provider: target.provider ?? '',
+        to_addr: target.to,
+        status,
+        reason: suppressed ?? null,
+        content: content && !suppressed ? JSON.stringify(target.subscription ? { ...content, subscription: target.subscription } : content) : null,
+        category,
+        priority_rank: PRIORITY_RANK[priority],
+        run_at: runAt,
+        lease_until: null,
+        attempts: 0,
+        provider_message_id: null,
+        last_error: null,
+        expires_at: expiresAt,
+        created_at: now,
+        updated_at: now,
+      });
+      events.push({ app_id: app.id, notification_id: notificationId, delivery_id: id, type: 'created', at: now, data: null });
+      events.push({
+        app_id: app.id,
+        notification_id: notificationId,
+        delivery_id: id,
+        type: status,
+        at: now,
+        data: suppressed ? JSON.stringify({ reason: suppressed }) : scheduled ? JSON.stringify({ send_at: new Date(runAt).toISOString() }) : null,
+      });
+      const summary: DeliverySummary = { id, channel, to: target.to, status };
+      if (target.platform) summary.platform = target.platform;
+      if (target.provider) summary.provider = target.provider;
+      if (suppressed) summary.reason = suppressed;
+      summaries.push(summary);
+      if (!suppressed) queued.push({ deliveryId: id, channel, priority, runAt });
+    };
+
+    for (const user of recipients) {
+      const isInline = req.to !== undefined;
+      const prefs: Preferences | null = user.preferences ? JSON.parse(user.preferences) : null;
+      const wanted = channels.filter((c) => c !== 'push' || !isInline);
+      const renderSet = new Set<string>(wanted);
+      if (wanted.includes('push')) renderSet.add('web');
+      const scope = {
+        params: req.params ?? {},
+        user: { id: user.id, email: user.email, phone: user.phone, name: user.name, locale: user.locale, timezone: user.timezone, data: user.data ? JSON.parse(user.data) : {} },
+        app: { id: app.id, name: app.name },
+      };
+      const content = renderChannels(pickLocale(source, locales, user.locale), scope, renderSet, req.content !== undefined);
+
+      for (const channel of wanted) {
+        const optedOut = !allowedBy(prefs, channel, category) ? 'opted_out' : undefined;
+        if (channel === 'push') {
+          const devices = lk.devices.get(user.id) ?? [];
+          if (devices.length === 0) add(user, 'push', { to: '' }, null, 'no_contact');
+          for (const d of devices) {
+            const platform = d.platform as Platform;
+            const push = platform === 'web' ? (content.web ?? content.push) : (content.push ?? content.web);
+            add(
+              user,
+              'push',
+              { to: d.token, platform, provider: PUSH_PROVIDER[platform], deviceId: d.id, subscription: d.subscription ? JSON.parse(d.subscription) : undefined },
+              { push },
+              optedOut,
+            );
+          }
+        } else if (channel === 'sms') {
+          const provider = lk.smsProvider;
+          if (!user.phone) add(user, 'sms', { to: '', provider }, null, 'no_contact');
+          else add(user, 'sms', { to: user.phone, provider }, { sms: content.sms }, optedOut ?? (provider ? undefined : 'no_contact'));
+        } else {
+          const provider = lk.emailProvider;
+          if (!user.email) add(user, 'email', { to: '', provider }, null, 'no_contact');
+          else add(user, 'email', { to: user.email, provider }, { email: content.email }, optedOut ?? (provider ? undefined : 'no_contact'));
+        }
+      }
+    }
+
+    const response: SendResponse = { id: notificationId, status: scheduled ? 'scheduled' : 'accepted', deliveries: summaries };
+    if (unknown) response.unknown_user_ids = unknown;
+    return {
+      index,
+      key,
+      hash,
+      queued,
+      response,
+      bundle: {
+        notification: {
+          id: notificationId,
+          app_id: app.id,
+          idempotency_key: key ?? null,
+          request_hash: key ? hash : null,
+          response: key ? JSON.stringify(response) : null,
+          user_id: req.user_id ?? null,
+          template: req.template ?? null,
+          template_version: template?.version ?? null,
+          category,
+          priority,
+          status: response.status,
+          send_at: scheduled ? runAt : null,
+          expires_at: expiresAt,
+          created_at: now,
+        },
+        deliveries,
+        events,
+      },
+    };
+  }
+}
+
+const idemConflict = () => conflict('idempotency_conflict', 'this event_id / Idempotency-Key was used with a different body');
+
+/** `to` sends to inline contacts without a stored user; push needs a device, so it is not offered. */
+function inlineRecipient(appId: string, to: { email?: string; phone?: string }, now: number): UsersRow {
+  if (!to.email && !to.phone) throw badRequest('invalid_recipients', 'to needs an email or a phone', 'to');
+  if (to.email !== undefined && !isEmail(to.email)) throw badRequest('invalid_email', 'to.email is not a valid email address', 'to.email');
+  let phone: string | null = null;
+  if (to.phone !== undefined) {
+    phone = normalisePhone(to.phone) ?? null;
+    if (!phone) throw badRequest('invalid_phone', 'to.phone must be a valid E.164 number such as +14155552671', 'to.phone');
+  }
+  return { app_id: appId, id: '', email: to.email ?? null, phone, locale: null, timezone: null, name: null, data: null, preferences: null, created_at: now, updated_at: now };
+}

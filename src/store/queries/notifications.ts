@@ -1,0 +1,122 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../schema.js';
+import { IdempotencyRace, type DeliveryWithEvents, type Store } from '../../ports/store.js';
+import { chunks, isUniqueViolation } from '../chunks.js';
+
+const OPEN_STATUSES = ['queued', 'scheduled'];
+
+export function notificationQueries(db: Kysely<Database>): Store['notifications'] {
+  return {
+    async findByIdempotencyKeys(appId, keys) {
+      if (keys.length === 0) return [];
+      const out = [];
+      for (const part of chunks([...new Set(keys)], 500)) {
+        out.push(
+          ...(await db
+            .selectFrom('notifications')
+            .selectAll()
+            .where('app_id', '=', appId)
+            .where('idempotency_key', 'in', part)
+            .execute()),
+        );
+      }
+      return out;
+    },
+
+    async insert(bundles) {
+      if (bundles.length === 0) return;
+      try {
+        await db.transaction().execute(async (trx) => {
+          for (const part of chunks(bundles.map((b) => b.notification), 200)) {
+            await trx.insertInto('notifications').values(part).execute();
+          }
+          for (const part of chunks(bundles.flatMap((b) => b.deliveries), 200)) {
+            await trx.insertInto('deliveries').values(part).execute();
+          }
+          for (const part of chunks(bundles.flatMap((b) => b.events), 500)) {
+            await trx.insertInto('events').values(part).execute();
+          }
+        });
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new IdempotencyRace();
+        throw err;
+      }
+    },
+
+    async get(appId, id) {
+      const notification = await db
+        .selectFrom('notifications')
+        .selectAll()
+        .where('app_id', '=', appId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (!notification) return undefined;
+      const deliveries = await db
+        .selectFrom('deliveries')
+        .selectAll()
+        .where('notification_id', '=', id)
+        .orderBy('id')
+        .execute();
+      const events = await db
+        .selectFrom('events')
+        .selectAll()
+        .where('notification_id', '=', id)
+        .orderBy('id')
+        .execute();
+      const byDelivery = new Map<string, DeliveryWithEvents>(deliveries.map((d) => [d.id, { ...d, events: [] }]));
+      for (const e of events) if (e.delivery_id) byDelivery.get(e.delivery_id)?.events.push(e);
+      return { notification, deliveries: [...byDelivery.values()] };
+    },
+
+    async list(appId, f) {
+      let q = db.selectFrom('notifications as n').selectAll('n').where('n.app_id', '=', appId);
+      if (f.template) q = q.where('n.template', '=', f.template);
+      if (f.since !== undefined) q = q.where('n.created_at', '>=', f.since);
+      if (f.before) q = q.where('n.id', '<', f.before);
+      if (f.userId) {
+        const userId = f.userId;
+        q = q.where((eb) =>
+          eb.or([
+            eb('n.user_id', '=', userId),
+            eb.exists(
+              eb
+                .selectFrom('deliveries as d')
+                .select('d.id')
+                .whereRef('d.notification_id', '=', 'n.id')
+                .where('d.app_id', '=', appId)
+                .where('d.user_id', '=', userId),
+            ),
+          ]),
+        );
+      }
+      if (f.status) {
+        const status = f.status;
+        q = q.where((eb) =>
+          eb.exists(eb.selectFrom('deliveries as d').select('d.id').whereRef('d.notification_id', '=', 'n.id').where('d.status', '=', status)),
+        );
+      }
+      return q.orderBy('n.id', 'desc').limit(f.limit).execute();
+    },
+
+    async cancel(appId, id, now) {
+      return db.transaction().execute(async (trx) => {
+        const n = await trx.selectFrom('notifications').select('id').where('app_id', '=', appId).where('id', '=', id).executeTakeFirst();
+        if (!n) return undefined;
+        const cancelled = await trx
+          .updateTable('deliveries')
+          .set({ status: 'cancelled', updated_at: now, lease_until: null })
+          .where('notification_id', '=', id)
+          .where('status', 'in', OPEN_STATUSES)
+          .returning('id')
+          .execute();
+        if (cancelled.length) {
+          await trx
+            .insertInto('events')
+            .values(cancelled.map((d) => ({ app_id: appId, notification_id: id, delivery_id: d.id, type: 'cancelled', at: now, data: null })))
+            .execute();
+        }
+        return cancelled.length;
+      });
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../schema.js';
+import type { ChannelQueueStats, Store } from '../../ports/store.js';
+import { CHANNELS, type Channel } from '../../domain/delivery.js';
+import type { DialectName } from '../dialect-name.js';
+
+/**
+ * The embedded queue is an index over the log: a delivery is claimable while its status is open,
+ * its run_at has come and nobody holds a live lease. Claiming writes the lease; nothing else is kept,
+ * so the queue cannot lose what the log holds.
+ */
+export function queueTableQueries(db: Kysely<Database>, dialect: DialectName): Store['queueTable'] {
+  return {
+    async claim(channel, limit, now, leaseMs) {
+      let due = db
+        .selectFrom('deliveries')
+        .select('id')
+        .where('status', 'in', ['queued', 'scheduled'])
+        .where('channel', '=', channel)
+        .where('run_at', '<=', now)
+        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
+        .orderBy('priority_rank')
+        .orderBy('run_at')
+        .limit(limit);
+      // Several workers on PostgreSQL: each takes rows nobody else has locked. SQLite has one writer.
+      if (dialect === 'postgres') due = due.forUpdate().skipLocked();
+      const rows = await db
+        .updateTable('deliveries')
+        .set({ lease_until: now + leaseMs })
+        .where('id', 'in', due)
+        .returning(['id', 'priority_rank', 'run_at'])
+        .execute();
+      // RETURNING order is unspecified; keep claim order so high priority goes first.
+      rows.sort((a, b) => a.priority_rank - b.priority_rank || a.run_at - b.run_at);
+      return rows.map((r) => r.id);
+    },
+
+    async stats(now) {
+      const open = await db
+        .selectFrom('deliveries')
+        .select([
+          'channel',
+          sql<number>`sum(case when run_at <= ${now} and (lease_until is null or lease_until <= ${now}) then 1 else 0 end)`.as('depth'),
+          sql<number | null>`min(case when run_at <= ${now} and (lease_until is null or lease_until <= ${now}) then run_at end)`.as('oldest'),
+          sql<number>`sum(case when lease_until > ${now} then 1 else 0 end)`.as('in_flight'),
+          sql<number>`sum(case when run_at > ${now} and (lease_until is null or lease_until <= ${now}) then 1 else 0 end)`.as('scheduled'),
+        ])
+        .where('status', 'in', ['queued', 'scheduled'])
+        .groupBy('channel')
+        .execute();
+      const dead = await db
+        .selectFrom('deliveries')
+        .select(['channel', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('status', '=', 'failed')
+        .groupBy('channel')
+        .execute();
+      return CHANNELS.map((channel): ChannelQueueStats => {
+        const o = open.find((r) => r.channel === channel);
+        const oldest = o?.oldest == null ? null : Number(o.oldest);
+        return {
+          channel,
+          depth: Number(o?.depth ?? 0),
+          oldest_age_ms: oldest === null ? 0 : Math.max(0, now - oldest),
+          in_flight: Number(o?.in_flight ?? 0),
+          scheduled: Number(o?.scheduled ?? 0),
+          dead: Number(dead.find((r) => r.channel === channel)?.n ?? 0),
+        };
+      });
+    },
+
+    async nextRunAt(channel: Channel) {
+      const r = await db
+        .selectFrom('deliveries')
+        .select((eb) => eb.fn.min('run_at').as('t'))
+        .where('status', 'in', ['queued', 'scheduled'])
+        .where('channel', '=', channel)
+        .executeTakeFirst();
+      return r?.t == null ? undefined : Number(r.t);
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../schema.js';
+import type { Store } from '../../ports/store.js';
+import { chunks } from '../chunks.js';
+
+export function userQueries(db: Kysely<Database>): Store['users'] {
+  return {
+    async upsert(user) {
+      const { app_id, id, created_at, preferences, ...rest } = user;
+      return db
+        .insertInto('users')
+        .values(user)
+        .onConflict((oc) => oc.columns(['app_id', 'id']).doUpdateSet(rest))
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    },
+    get: (appId, id) =>
+      db.selectFrom('users').selectAll().where('app_id', '=', appId).where('id', '=', id).executeTakeFirst(),
+    async getMany(appId, ids) {
+      const out = [];
+      for (const part of chunks([...new Set(ids)], 500)) {
+        out.push(...(await db.selectFrom('users').selectAll().where('app_id', '=', appId).where('id', 'in', part).execute()));
+      }
+      return out;
+    },
+    async setPreferences(appId, id, preferences, now) {
+      const r = await db
+        .updateTable('users')
+        .set({ preferences, updated_at: now })
+        .where('app_id', '=', appId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    },
+    async erase(appId, id) {
+      return db.transaction().execute(async (trx) => {
+        const r = await trx.deleteFrom('users').where('app_id', '=', appId).where('id', '=', id).executeTakeFirst();
+        if (Number(r.numDeletedRows) === 0) return false;
+        await trx.deleteFrom('devices').where('app_id', '=', appId).where('user_id', '=', id).execute();
+        await trx.deleteFrom('topic_subscriptions').where('app_id', '=', appId).where('user_id', '=', id).execute();
+        // The log keeps that something was sent, not to whom or what.
+        await trx
+          .updateTable('deliveries')
+          .set({ to_addr: 'erased', content: null })
+          .where('app_id', '=', appId)
+          .where('user_id', '=', id)
+          .execute();
+        return true;
+      });
+    },
+  };
+}

@@ -1,0 +1,25 @@
+import type { Generated } from 'kysely';
+import type {
+  AppsRow,
+  DeliveriesRow,
+  DevicesRow,
+  EventsRow,
+  NotificationsRow,
+  ProvidersRow,
+  TemplatesRow,
+  TopicSubscriptionsRow,
+  UsersRow,
+} from '../ports/store-rows.js';
+
+/** Kysely's view of the tables; the row types live in the Store port. */
+export interface Database {
+  apps: AppsRow;
+  users: UsersRow;
+  devices: DevicesRow;
+  topic_subscriptions: TopicSubscriptionsRow;
+  templates: TemplatesRow;
+  notifications: NotificationsRow;
+  deliveries: DeliveriesRow;
+  events: Omit<EventsRow, 'id'> & { id: Generated<number> };
+  providers: ProvidersRow;
+}
