@@ -1,0 +1,218 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IdempotencyRace, type DeliveriesRow, type NotificationBundle, type Store } from '../ports/store.js';
+import { newId } from '../domain/ids.js';
+import { PRIORITY_RANK, type Priority } from '../domain/delivery.js';
+
+/** The suite every Store implementation passes (run by sqlite/store.test.ts and postgres/store.test.ts). */
+export function storeContract(make: () => Promise<{ store: Store; cleanup: () => Promise<void> }>): void {
+  let store: Store;
+  let cleanup: () => Promise<void>;
+  const APP = 'app-1';
+  const T0 = 1_800_000_000_000;
+
+  beforeAll(async () => {
+    ({ store, cleanup } = await make());
+    await store.migrate();
+    await store.migrate(); // idempotent
+  });
+  afterAll(async () => {
+    await store?.close();
+    await cleanup?.();
+  });
+
+  function bundle(opts: { key?: string; channel?: string; priority?: Priority; runAt?: number; n?: number; app?: string } = {}): NotificationBundle {
+    const app = opts.app ?? APP;
+    const id = newId();
+    const deliveries: DeliveriesRow[] = Array.from({ length: opts.n ?? 1 }, () => ({
+      id: newId(),
+      app_id: app,
+      notification_id: id,
+      user_id: 'u1',
+      device_id: null,
+      channel: opts.channel ?? 'email',
+      platform: null,
+      provider: 'sendgrid',
+      to_addr: 'u1@example.com',
+      status: 'queued',
+      reason: null,
+      content: '{}',
+      category: null,
+      priority_rank: PRIORITY_RANK[opts.priority ?? 'normal'],
+      run_at: opts.runAt ?? T0,
+      lease_until: null,
+      attempts: 0,
+      provider_message_id: null,
+      last_error: null,
+      expires_at: null,
+      created_at: T0,
+      updated_at: T0,
+    }));
+    return {
+      notification: {
+        id,
+        app_id: app,
+        idempotency_key: opts.key ?? null,
+        request_hash: opts.key ? 'h' : null,
+        response: opts.key ? '{}' : null,
+        user_id: 'u1',
+        template: null,
+        template_version: null,
+        category: null,
+        priority: opts.priority ?? 'normal',
+        status: 'accepted',
+        send_at: null,
+        expires_at: null,
+        created_at: T0,
+      },
+      deliveries,
+      events: deliveries.map((d) => ({ app_id: app, notification_id: id, delivery_id: d.id, type: 'queued', at: T0, data: null })),
+    };
+  }
+
+  describe('apps, users, devices, templates', () => {
+    it('finds apps by key and ensures bootstrap credentials', async () => {
+      await store.apps.insert({ id: 'a1', name: 'one', key: 'k1', secret_hash: 'h1', settings: '{}', created_at: T0 });
+      expect((await store.apps.findByKey('k1'))?.id).toBe('a1');
+      await store.apps.ensure({ id: 'a2', name: 'boot', key: 'k1', secret_hash: 'h2', settings: '{}', created_at: T0 });
+      expect((await store.apps.findByKey('k1'))?.secret_hash).toBe('h2');
+      expect(await store.apps.findByKey('nope')).toBeUndefined();
+    });
+
+    it('upserts users per app and erases them with their devices and log addresses', async () => {
+      const u = { app_id: APP, id: 'u1', email: 'u1@example.com', phone: null, locale: null, timezone: null, name: 'U', data: null, preferences: null, created_at: T0, updated_at: T0 };
+      await store.users.upsert(u);
+      await store.users.upsert({ ...u, name: 'U2', updated_at: T0 + 1 });
+      expect((await store.users.get(APP, 'u1'))?.name).toBe('U2');
+      expect(await store.users.get('other-app', 'u1')).toBeUndefined();
+      expect((await store.users.getMany(APP, ['u1', 'u1', 'zz'])).map((x) => x.id)).toEqual(['u1']);
+      await store.users.upsert({ ...u, id: 'gone' });
+      await store.devices.register({ id: newId(), app_id: APP, user_id: 'gone', platform: 'ios', token: 'aa', subscription: null, active: 1, deactivated_reason: null, created_at: T0, updated_at: T0 });
+      const b = bundle();
+      b.deliveries[0].user_id = 'gone';
+      await store.notifications.insert([b]);
+      expect(await store.users.erase(APP, 'gone')).toBe(true);
+      expect(await store.devices.listForUser(APP, 'gone')).toEqual([]);
+      const n = await store.notifications.get(APP, b.notification.id);
+      expect(n?.deliveries[0]).toMatchObject({ to_addr: 'erased', content: null });
+      expect(await store.users.erase(APP, 'gone')).toBe(false);
+    });
+
+    it('registers devices idempotently and deactivates them', async () => {
+      const d = { id: newId(), app_id: APP, user_id: 'u1', platform: 'ios', token: 'bb', subscription: null, active: 1, deactivated_reason: null, created_at: T0, updated_at: T0 };
+      const first = await store.devices.register(d);
+      await store.devices.deactivate(first.id, 'Unregistered', T0 + 1);
+      expect(await store.devices.activeForUsers(APP, ['u1'])).toEqual([]);
+      const again = await store.devices.register({ ...d, id: newId(), updated_at: T0 + 2 });
+      expect(again.id).toBe(first.id);
+      expect(again.active).toBe(1);
+      expect((await store.devices.activeForUsers(APP, ['u1'])).map((x) => x.id)).toEqual([first.id]);
+    });
+
+    it('versions templates', async () => {
+      const t = { app_id: APP, key: 'welcome', category: null, channels: '{"sms":{"text":"v1"}}', locales: null, created_at: T0 };
+      expect((await store.templates.put(t)).version).toBe(1);
+      expect((await store.templates.put({ ...t, channels: '{"sms":{"text":"v2"}}' })).version).toBe(2);
+      expect((await store.templates.latest(APP, 'welcome'))?.channels).toContain('v2');
+      expect((await store.templates.latestMany(APP, ['welcome', 'x'])).map((x) => x.version)).toEqual([2]);
+      expect(await store.templates.remove(APP, 'welcome')).toBe(true);
+      expect(await store.templates.latest(APP, 'welcome')).toBeUndefined();
+      expect((await store.templates.put(t)).version).toBe(3);
+      expect((await store.templates.versions(APP, 'welcome')).map((x) => x.version)).toEqual([3, 2, 1]);
+    });
+  });
+
+  describe('notifications and deliveries', () => {
+    it('writes bundles atomically: a taken idempotency key writes nothing of the batch', async () => {
+      await store.notifications.insert([bundle({ key: 'k-1' })]);
+      const ok = bundle();
+      await expect(store.notifications.insert([ok, bundle({ key: 'k-1' })])).rejects.toBeInstanceOf(IdempotencyRace);
+      expect(await store.notifications.get(APP, ok.notification.id)).toBeUndefined();
+      expect((await store.notifications.findByIdempotencyKeys(APP, ['k-1'])).length).toBe(1);
+      expect(await store.notifications.findByIdempotencyKeys('other', ['k-1'])).toEqual([]);
+    });
+
+    it('records outcomes only on open deliveries, and requeues dead letters', async () => {
+      const b = bundle({ n: 2 });
+      await store.notifications.insert([b]);
+      const [d1, d2] = b.deliveries;
+      expect(await store.notifications.cancel(APP, b.notification.id, T0 + 1)).toBe(2);
+      await store.deliveries.recordOutcomes([{ id: d1.id, status: 'sent', provider: 'sendgrid', attempts: 1, events: [] }], T0 + 2);
+      const got = await store.notifications.get(APP, b.notification.id);
+      expect(got?.deliveries.map((d) => d.status)).toEqual(['cancelled', 'cancelled']);
+      expect(await store.notifications.cancel('other', b.notification.id, T0)).toBeUndefined();
+
+      const f = bundle();
+      await store.notifications.insert([f]);
+      await store.deliveries.recordOutcomes(
+        [{ id: f.deliveries[0].id, status: 'failed', provider: 'sendgrid', attempts: 3, reason: 'max_attempts', events: [{ app_id: APP, notification_id: f.notification.id, delivery_id: f.deliveries[0].id, type: 'failed', at: T0, data: null }] }],
+        T0 + 3,
+      );
+      expect((await store.deliveries.listDead(APP, 10)).map((d) => d.id)).toContain(f.deliveries[0].id);
+      expect(await store.deliveries.requeue('other', f.deliveries[0].id, T0)).toBeUndefined();
+      const rq = await store.deliveries.requeue(APP, f.deliveries[0].id, T0 + 4);
+      expect(rq).toMatchObject({ status: 'queued', attempts: 0, run_at: T0 + 4 });
+      expect(await store.deliveries.requeue(APP, f.deliveries[0].id, T0 + 5)).toBeUndefined();
+      expect(d2.status).toBe('queued');
+    });
+
+    it('lists newest first with a cursor', async () => {
+      const app = 'list-app';
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const b = bundle({ app });
+        ids.push(b.notification.id);
+        await store.notifications.insert([b]);
+      }
+      const p1 = await store.notifications.list(app, { limit: 3 });
+      const p2 = await store.notifications.list(app, { limit: 3, before: p1[2].id });
+      expect([...p1, ...p2].map((n) => n.id)).toEqual(ids.reverse());
+      expect((await store.notifications.list(app, { limit: 10, userId: 'u1', status: 'queued' })).length).toBe(5);
+      expect((await store.notifications.list(app, { limit: 10, status: 'sent' })).length).toBe(0);
+    });
+  });
+
+  describe('the embedded queue table', () => {
+    it('claims high priority first, then by run_at, and not what is due later', async () => {
+      const low = bundle({ channel: 'sms', priority: 'low', runAt: T0 - 3, n: 2 });
+      const normal = bundle({ channel: 'sms', priority: 'normal', runAt: T0 - 2, n: 50 });
+      const high = bundle({ channel: 'sms', priority: 'high', runAt: T0, n: 1 });
+      const later = bundle({ channel: 'sms', priority: 'high', runAt: T0 + 60_000 });
+      await store.notifications.insert([low, normal, later]);
+      await store.notifications.insert([high]);
+      const first = await store.queueTable.claim('sms', 1, T0, 1000);
+      expect(first).toEqual([high.deliveries[0].id]);
+      const next = await store.queueTable.claim('sms', 100, T0, 1000);
+      expect(next.slice(0, 50).sort()).toEqual(normal.deliveries.map((d) => d.id).sort());
+      expect(next.slice(50).sort()).toEqual(low.deliveries.map((d) => d.id).sort());
+      expect(await store.queueTable.claim('sms', 100, T0, 1000)).toEqual([]);
+      const stats = (await store.queueTable.stats(T0)).find((s) => s.channel === 'sms')!;
+      expect(stats).toMatchObject({ depth: 0, in_flight: 53, scheduled: 1 });
+    });
+
+    it('takes up a delivery again once its lease has run out, and never while it holds', async () => {
+      const b = bundle({ channel: 'push' });
+      await store.notifications.insert([b]);
+      const id = b.deliveries[0].id;
+      expect(await store.queueTable.claim('push', 10, T0, 5000)).toEqual([id]);
+      expect(await store.queueTable.claim('push', 10, T0 + 4999, 5000)).toEqual([]);
+      expect(await store.queueTable.claim('push', 10, T0 + 5000, 5000)).toEqual([id]);
+      const stats = (await store.queueTable.stats(T0 + 20_000)).find((s) => s.channel === 'push')!;
+      expect(stats).toMatchObject({ depth: 1, oldest_age_ms: 20_000, in_flight: 0 });
+      await store.deliveries.recordOutcomes([{ id, status: 'queued', provider: 'apns', attempts: 1, runAt: T0 + 30_000, events: [] }], T0 + 20_000);
+      expect(await store.queueTable.claim('push', 10, T0 + 29_999, 5000)).toEqual([]);
+      expect(await store.queueTable.nextRunAt('push')).toBe(T0 + 30_000);
+      expect(await store.queueTable.claim('push', 10, T0 + 30_000, 5000)).toEqual([id]);
+    });
+
+    it('never hands one delivery to two concurrent claimers', async () => {
+      const bs = Array.from({ length: 20 }, () => bundle({ channel: 'email', n: 10, app: 'claim-app' }));
+      await store.notifications.insert(bs);
+      const all = bs.flatMap((b) => b.deliveries.map((d) => d.id));
+      const claims = await Promise.all(Array.from({ length: 8 }, () => store.queueTable.claim('email', 40, T0 + 1, 60_000)));
+      const flat = claims.flat();
+      expect(new Set(flat).size).toBe(flat.length);
+      // 8 × 40 exceeds what is due, so every delivery was claimed, each exactly once.
+      for (const id of all) expect(flat).toContain(id);
+    });
+  });
+}
