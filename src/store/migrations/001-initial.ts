@@ -120,6 +120,8 @@ export async function up(db: Kysely<unknown>, dialect: DialectName): Promise<voi
   await db.schema.createIndex('deliveries_app_status').on('deliveries').columns(['app_id', 'status']).execute();
   await db.schema.createIndex('deliveries_provider_message').on('deliveries').column('provider_message_id').execute();
   // The embedded queue's claim walks this index: only claimable rows are in it, in claim order.
+  // Dead letters per channel for /v1/queues and metrics, without scanning every delivery ever made.
+  await sql`CREATE INDEX deliveries_dead ON deliveries (channel) WHERE status = 'failed'`.execute(db);
   await sql`CREATE INDEX deliveries_claim ON deliveries (channel, priority_rank, run_at) WHERE status IN ('queued', 'scheduled')`.execute(db);
 
   await db.schema
