@@ -1,0 +1,3 @@
+export { startFcmEmulator } from './emulator.js';
+export type { FcmEmulator, FcmEmulatorOptions, FcmFault, FcmReceived } from './emulator.js';
+export type { FcmEmulatorAccount, FcmServiceAccountJson } from './oauth.js';

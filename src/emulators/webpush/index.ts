@@ -1,0 +1,2 @@
+export { startWebPushEmulator } from './emulator.js';
+export type { EmulatedSubscription, WebPushEmulator, WebPushEmulatorOptions, WebPushFault, WebPushReceived } from './emulator.js';
