@@ -27,7 +27,7 @@ const BATCH = arg('batch', 500);
 const CONCURRENCY = arg('concurrency', 4);
 const RATE = arg('rate', 500);
 const SECONDS = arg('seconds', 10);
-const PORT = arg('port', 18_181);
+const PORT = arg('port', 18_000 + Math.floor(Math.random() * 2000));
 const URL = `http://127.0.0.1:${PORT}`;
 const AUTH = `Basic ${Buffer.from('bench-key:bench-secret').toString('base64')}`;
 

@@ -9,13 +9,18 @@ import type { DialectName } from '../dialect-name.js';
  * its run_at has come and nobody holds a live lease. Claiming writes the lease; nothing else is kept,
  * so the queue cannot lose what the log holds.
  */
+// Literals, not bound parameters: SQLite can use a partial index only when the query's WHERE visibly
+// implies the index's condition at prepare time, which a `?` never does.
+const OPEN = sql<boolean>`status in ('queued', 'scheduled')`;
+const DEAD = sql<boolean>`status = 'failed'`;
+
 export function queueTableQueries(db: Kysely<Database>, dialect: DialectName): Store['queueTable'] {
   return {
     async claim(channel, limit, now, leaseMs) {
       let due = db
         .selectFrom('deliveries')
         .select('id')
-        .where('status', 'in', ['queued', 'scheduled'])
+        .where(OPEN)
         .where('channel', '=', channel)
         .where('run_at', '<=', now)
         .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
@@ -45,13 +50,13 @@ export function queueTableQueries(db: Kysely<Database>, dialect: DialectName): S
           sql<number>`sum(case when lease_until > ${now} then 1 else 0 end)`.as('in_flight'),
           sql<number>`sum(case when run_at > ${now} and (lease_until is null or lease_until <= ${now}) then 1 else 0 end)`.as('scheduled'),
         ])
-        .where('status', 'in', ['queued', 'scheduled'])
+        .where(OPEN)
         .groupBy('channel')
         .execute();
       const dead = await db
         .selectFrom('deliveries')
         .select(['channel', (eb) => eb.fn.countAll<number>().as('n')])
-        .where('status', '=', 'failed')
+        .where(DEAD)
         .groupBy('channel')
         .execute();
       return CHANNELS.map((channel): ChannelQueueStats => {
@@ -72,7 +77,7 @@ export function queueTableQueries(db: Kysely<Database>, dialect: DialectName): S
       const r = await db
         .selectFrom('deliveries')
         .select((eb) => eb.fn.min('run_at').as('t'))
-        .where('status', 'in', ['queued', 'scheduled'])
+        .where(OPEN)
         .where('channel', '=', channel)
         .executeTakeFirst();
       return r?.t == null ? undefined : Number(r.t);
