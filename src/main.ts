@@ -7,13 +7,15 @@ import { CHANNELS, type Channel } from './domain/delivery.js';
 import { systemClock, type Clock } from './ports/clock.js';
 import type { Queue } from './ports/queue.js';
 import type { Store } from './ports/store.js';
-import type { ProviderDirectory } from './ports/provider-directory.js';
 import { createStore } from './store/create-store.js';
 import { EmbeddedQueue } from './queue/embedded/embedded-queue.js';
 import { AppService } from './services/apps.js';
 import { SendService } from './services/send.js';
 import { DeliverService } from './services/deliver.js';
-import { SandboxDirectory } from './services/sandbox-directory.js';
+import { ConfiguredDirectory, StaticProviderSource, StoreProviderSource, type ProviderSource } from './services/provider-directory.js';
+import { SecretBox } from './services/secret-box.js';
+import { SandboxRules } from './channels/sandbox/sandbox-rules.js';
+import { startSandboxEmulators, type SandboxEmulators } from './emulators/sandbox/sandbox-emulators.js';
 import { SandboxOutbox } from './channels/sandbox/sandbox-outbox.js';
 import { Worker } from './worker/worker.js';
 import { buildServer } from './http/server.js';
@@ -24,6 +26,9 @@ export interface Herald {
   queue: Queue;
   apps: AppService;
   outbox?: SandboxOutbox;
+  /** Sandbox mode: the local provider emulators every channel goes to. */
+  emulators?: SandboxEmulators;
+  providers: ConfiguredDirectory;
   http?: FastifyInstance;
   worker?: Worker;
   /** Where the HTTP server listens, once started. */
@@ -52,10 +57,27 @@ export async function startHerald(config: Config, logger: Logger, opts: StartOpt
   const queue: Queue = new EmbeddedQueue(store, clock, config.leaseMs);
   const apps = new AppService(store, clock);
 
-  // Only the sandbox providers exist in this version, so sandbox is on unless explicitly refused.
-  if (config.sandbox === false) throw new Error('HERALD_SANDBOX=0: real provider adapters are not wired in this version');
-  const outbox = new SandboxOutbox(path.join(config.dataDir, 'sandbox-outbox.jsonl'));
-  const providers: ProviderDirectory = new SandboxDirectory(outbox);
+  // Sandbox unless refused, or unless providers are configured and sandbox was not asked for.
+  const sandbox = config.sandbox ?? (await store.providers.count()) === 0;
+  const box = new SecretBox(config.secretKey);
+  let emulators: SandboxEmulators | undefined;
+  let outbox: SandboxOutbox | undefined;
+  let source: ProviderSource;
+  let providers: ConfiguredDirectory;
+  // Where providers post receipts; completed below when the port is chosen at listen time (port 0).
+  const adapterCtx = { publicUrl: config.publicUrl, ca: undefined as string | undefined };
+  if (sandbox) {
+    emulators = await startSandboxEmulators({ publicUrl: config.publicUrl });
+    outbox = new SandboxOutbox(path.join(config.dataDir, 'sandbox-outbox.jsonl'));
+    source = new StaticProviderSource(emulators.configs);
+    const webOrigin = emulators.webpush.url;
+    const o = outbox;
+    adapterCtx.ca = emulators.ca;
+    providers = new ConfiguredDirectory(source, adapterCtx, clock, (a) => new SandboxRules(a, o, webOrigin));
+  } else {
+    source = new StoreProviderSource(store, box);
+    providers = new ConfiguredDirectory(source, adapterCtx, clock);
+  }
 
   const credentials = await ensureCredentials(config, apps);
 
@@ -65,13 +87,16 @@ export async function startHerald(config: Config, logger: Logger, opts: StartOpt
     queue,
     apps,
     outbox,
+    emulators,
+    providers,
     credentials,
     async stop() {
       await herald.http?.close();
       await herald.worker?.stop();
       await queue.close();
       await providers.close();
-      outbox.close();
+      await emulators?.close();
+      outbox?.close();
       await store.close();
     },
   };
@@ -83,11 +108,12 @@ export async function startHerald(config: Config, logger: Logger, opts: StartOpt
   }
   if (opts.api) {
     const send = new SendService(store, queue, providers, clock);
-    herald.http = await buildServer({ config, store, queue, clock, apps, send, outbox }, logger);
+    herald.http = await buildServer({ config, store, queue, clock, apps, send, outbox, box, providers, providerSource: source, sandbox }, logger);
     await herald.http.listen({ host: config.host, port: config.port });
     const addr = herald.http.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
     herald.url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    if (config.port === 0 && config.publicUrl.endsWith(':0')) adapterCtx.publicUrl = config.publicUrl = herald.url;
   }
   return herald;
 }

@@ -5,6 +5,8 @@ import type { Store } from '../ports/store.js';
 import type { AppService } from '../services/apps.js';
 import type { SendService } from '../services/send.js';
 import type { SandboxOutbox } from '../channels/sandbox/sandbox-outbox.js';
+import type { SecretBox } from '../services/secret-box.js';
+import type { ConfiguredDirectory, ProviderSource } from '../services/provider-directory.js';
 
 /** What route modules need; built once in main.ts. */
 export interface HttpDeps {
@@ -15,4 +17,9 @@ export interface HttpDeps {
   apps: AppService;
   send: SendService;
   outbox?: SandboxOutbox;
+  box: SecretBox;
+  providers: ConfiguredDirectory;
+  /** Where the providers in use come from (the Store, or the sandbox emulators): receipts are verified with these. */
+  providerSource: ProviderSource;
+  sandbox: boolean;
 }

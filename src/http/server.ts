@@ -11,6 +11,8 @@ import { templateRoutes } from './routes/templates.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { queueRoutes } from './routes/queues.js';
 import { sandboxRoutes } from './routes/sandbox.js';
+import { providerRoutes } from './routes/providers.js';
+import { hookRoutes } from './routes/hooks.js';
 
 /** Routes that need no credentials; everything under /v1 needs an app's Basic credentials. */
 const PUBLIC = /^\/(healthz|readyz|openapi\.json|docs)(\/|$|\?)/;
@@ -51,6 +53,8 @@ export async function buildServer(deps: HttpDeps, logger: Logger): Promise<Fasti
     await notificationRoutes(scope, deps);
     await queueRoutes(scope, deps);
     await sandboxRoutes(scope, deps);
+    await providerRoutes(scope, deps);
+    await hookRoutes(scope, deps);
   });
   return app;
 }

@@ -5,6 +5,7 @@ import type {
   DevicesRow,
   EventsRow,
   NotificationsRow,
+  ProvidersRow,
   TemplatesRow,
   UsersRow,
 } from './store-rows.js';
@@ -121,6 +122,19 @@ export interface Store {
     listDead(appId: string, limit: number, before?: string): Promise<DeliveriesRow[]>;
     /** A dead letter back to the queue with a fresh attempt budget. */
     requeue(appId: string, id: string, now: number): Promise<DeliveriesRow | undefined>;
+    /** A delivery named by a provider's receipt: by our id, or by the provider's message id. */
+    findForReceipt(by: { id?: string; provider: string; providerMessageId?: string }): Promise<DeliveriesRow | undefined>;
+    /** A receipt's event, and its status change when the delivery is still `sent` (receipts may arrive out of order). */
+    applyReceipt(d: DeliveriesRow, change: { status?: 'delivered' | 'failed'; reason?: string; event: NewEvent }, now: number): Promise<void>;
+  };
+
+  providers: {
+    upsert(row: ProvidersRow): Promise<void>;
+    /** The app's providers, lowest priority number first. */
+    list(appId: string): Promise<ProvidersRow[]>;
+    remove(appId: string, name: string): Promise<boolean>;
+    /** Across all apps: whether anything is configured (decides the default sandbox mode). */
+    count(): Promise<number>;
   };
 
   /** The embedded queue's table operations (the queue lives in the log's deliveries rows). */

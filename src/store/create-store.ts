@@ -12,6 +12,7 @@ import { templateQueries } from './queries/templates.js';
 import { notificationQueries } from './queries/notifications.js';
 import { deliveryQueries } from './queries/deliveries.js';
 import { queueTableQueries } from './queries/queue-table.js';
+import { providerQueries } from './queries/providers.js';
 
 /**
  * One Store over Kysely for both databases: the queries are written once and the few differences
@@ -34,6 +35,7 @@ export function createStore(databaseUrl: string, opts: { poolSize?: number } = {
     templates: templateQueries(db),
     notifications: notificationQueries(db),
     deliveries: deliveryQueries(db),
+    providers: providerQueries(db),
     queueTable: queueTableQueries(db, dialect),
   };
 }

@@ -44,6 +44,31 @@ export function deliveryQueries(db: Kysely<Database>): Store['deliveries'] {
       return q.orderBy('id', 'desc').limit(limit).execute();
     },
 
+    async findForReceipt(by) {
+      if (by.id) return db.selectFrom('deliveries').selectAll().where('id', '=', by.id).executeTakeFirst();
+      if (!by.providerMessageId) return undefined;
+      return db
+        .selectFrom('deliveries')
+        .selectAll()
+        .where('provider_message_id', '=', by.providerMessageId)
+        .where('provider', '=', by.provider)
+        .executeTakeFirst();
+    },
+
+    async applyReceipt(d, change, now) {
+      await db.transaction().execute(async (trx) => {
+        if (change.status) {
+          await trx
+            .updateTable('deliveries')
+            .set({ status: change.status, reason: change.reason ?? null, updated_at: now })
+            .where('id', '=', d.id)
+            .where('status', '=', 'sent')
+            .execute();
+        }
+        await trx.insertInto('events').values(change.event).execute();
+      });
+    },
+
     async requeue(appId, id, now) {
       return db.transaction().execute(async (trx) => {
         const row = await trx
