@@ -1,5 +1,6 @@
 /**
  * npm run bench [-- --count 100000 --batch 500 --concurrency 4 --rate 500 --seconds 10]
+ * npm run bench -- --mode providers   (per-provider adapter vs raw emulator capacity: bench/providers.ts)
  *
  * Starts `herald serve` (SQLite, embedded queue, sandbox providers) on a fresh data dir as a child
  * process and drives it over HTTP:
@@ -22,7 +23,8 @@ function arg(name: string, fallback: number): number {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-const COUNT = arg('count', 100_000);
+const MODE = process.argv.includes('--mode') ? process.argv[process.argv.indexOf('--mode') + 1] : 'embedded';
+const COUNT = arg('count', MODE === 'providers' ? 5000 : 100_000);
 const BATCH = arg('batch', 500);
 const CONCURRENCY = arg('concurrency', 4);
 const RATE = arg('rate', 500);
@@ -30,6 +32,16 @@ const SECONDS = arg('seconds', 10);
 const PORT = arg('port', 18_000 + Math.floor(Math.random() * 2000));
 const URL = `http://127.0.0.1:${PORT}`;
 const AUTH = `Basic ${Buffer.from('bench-key:bench-secret').toString('base64')}`;
+
+if (MODE === 'providers') {
+  const { runProviderBench } = await import('./providers.js');
+  await runProviderBench(COUNT);
+  process.exit(0);
+}
+if (MODE !== 'embedded') {
+  console.error(`unknown --mode ${MODE}: embedded (default) or providers`);
+  process.exit(2);
+}
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'herald-bench-'));
 const child = spawn(process.execPath, [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), path.join(ROOT, 'bin/herald.js'), 'serve'], {
@@ -149,7 +161,7 @@ async function main(): Promise<void> {
   const db = new Database(path.join(dataDir, 'herald.db'), { readonly: true });
   const statuses = db.prepare('select status, reason, count(*) n from deliveries group by status, reason').all() as { status: string; reason: string | null; n: number }[];
   db.close();
-  console.log('\nresults (all-in-one, SQLite, embedded queue, sandbox providers)');
+  console.log('\nresults (all-in-one, SQLite, embedded queue, sandbox: provider emulators over their real protocols in the same process)');
   console.log(`  accepted/s:   ${Math.round(accepted / ((tAccepted - t0) / 1000))}  (${accepted} notifications in ${((tAccepted - t0) / 1000).toFixed(1)} s)`);
   console.log(`  delivered/s:  ${Math.round(deliveries / ((tDone - t0) / 1000))}  (${deliveries} deliveries, last one ${((tDone - t0) / 1000).toFixed(1)} s after the first accept)`);
   console.log(`  accept-to-provider under full load: p50 ${percentile(lat1, 50)} ms, p99 ${percentile(lat1, 99)} ms`);

@@ -162,6 +162,29 @@ describe('configured providers and receipts', () => {
     expect(fcm.received.filter((m) => m.token === token)).toHaveLength(20);
   });
 
+  it("never lets one channel's slow provider hold up another channel", async () => {
+    const slow = await startTwilioEmulator({ host: '127.0.0.1', latencyMs: 1500 });
+    try {
+      await h.api('PUT', '/v1/providers/twilio', { account_sid: slow.accountSid, auth_token: slow.authToken, from: '+15005550006', endpoint: slow.url, priority: 1 });
+      const started = Date.now();
+      const r = await h.api('POST', '/v1/notifications/batch', {
+        notifications: Array.from({ length: 20 }, (_, i) => ({ user_id: 'sam', channels: ['sms', 'email'], content: { sms: { text: `s${i}` }, email: { subject: `e${i}`, text: 'x' } } })),
+      });
+      const ids = r.body.results.map((x: any) => x.id);
+      // Every email is sent while the SMS provider is still answering its first requests.
+      await eventually(async () => {
+        const ns = await Promise.all(ids.map((id: string) => h.api('GET', `/v1/notifications/${id}`)));
+        return ns.every((n) => n.body.deliveries.find((d: any) => d.channel === 'email').status !== 'queued');
+      });
+      expect(Date.now() - started).toBeLessThan(1500);
+      const sms = await settle(ids[0]);
+      expect(sms.deliveries.find((d: any) => d.channel === 'sms').status).toBe('sent');
+    } finally {
+      await h.api('PUT', '/v1/providers/twilio', { account_sid: twilio.accountSid, auth_token: twilio.authToken, from: '+15005550006', endpoint: twilio.url, priority: 1 });
+      await slow.close();
+    }
+  });
+
   it('removes a provider', async () => {
     expect((await h.api('DELETE', '/v1/providers/vonage')).status).toBe(204);
     expect((await h.api('DELETE', '/v1/providers/vonage')).status).toBe(404);
