@@ -121,6 +121,26 @@ describe('configured providers and receipts', () => {
     expect(forged.status).toBe(403);
   });
 
+  it("opens Twilio's circuit after repeated failures and sends straight to Vonage", async () => {
+    twilio.inject({ status: 500, code: 20500, message: 'Internal Server Error', count: 25 });
+    const first = await Promise.all(
+      Array.from({ length: 25 }, () => h.api('POST', '/v1/notifications', { user_id: 'sam', content: { sms: { text: 'wave 1' } } })),
+    );
+    for (const r of first) expect((await settle(r.body.id)).deliveries[0].provider).toBe('vonage');
+    const health = (await h.api('GET', '/v1/providers')).body.providers.find((p: any) => p.name === 'twilio');
+    expect(health.circuit).toBe('open');
+    expect(health.failure_rate).toBeGreaterThanOrEqual(0.5);
+    const after = await h.api('POST', '/v1/notifications', { user_id: 'sam', content: { sms: { text: 'wave 2' } } });
+    const d = (await settle(after.body.id)).deliveries[0];
+    // No attempt on Twilio at all: the open circuit sent it to the next provider first.
+    expect(d).toMatchObject({ provider: 'vonage', attempts: 1 });
+    expect(d.events.map((e: any) => e.type)).not.toContain('retrying');
+    twilio.clearFaults();
+    // A configuration change closes the circuit: new credentials or endpoint deserve a fresh start.
+    await h.api('PUT', '/v1/providers/twilio', { account_sid: twilio.accountSid, auth_token: twilio.authToken, from: '+15005550006', endpoint: twilio.url, priority: 1 });
+    expect((await h.api('GET', '/v1/providers')).body.providers.find((p: any) => p.name === 'twilio').circuit).toBe('closed');
+  });
+
   it('turns a carrier opt-out (Twilio 21610) into a failed delivery and an SMS opt-out', async () => {
     await h.api('PUT', '/v1/users/stop', { phone: '+14155550111' });
     const r = await h.api('POST', '/v1/notifications', { user_id: 'stop', content: { sms: { text: 'promo' } } });

@@ -86,9 +86,13 @@ export class ConfiguredDirectory implements ProviderDirectory {
     return list;
   }
 
-  /** After PUT/DELETE /v1/providers in this process; other processes see it within CACHE_MS. */
-  invalidate(appId: string): void {
+  /**
+   * After PUT/DELETE /v1/providers in this process (other processes see it within CACHE_MS). The
+   * provider's circuit closes: new credentials or a new endpoint deserve a fresh start.
+   */
+  invalidate(appId: string, provider?: ProviderName): void {
     this.configs.delete(appId);
+    if (provider) this.breakers.delete(`${appId}/${provider}`);
   }
 
   async order(appId: string, channel: Exclude<Channel, 'push'>): Promise<ProviderName[]> {

@@ -40,7 +40,7 @@ export async function providerRoutes(app: FastifyInstance, { store, box, clock, 
     // Default order is the registry's (Twilio before Vonage, SendGrid before SMTP); lower is tried first.
     const prio = priority ?? CHANNEL_PROVIDERS[PROVIDERS[name].channel].indexOf(name) * 10;
     await store.providers.upsert({ app_id: a.id, name, config_enc: box.seal(JSON.stringify(cfg), `${a.id}/${name}`), priority: prio, enabled: enabled === false ? 0 : 1, updated_at: now });
-    providers.invalidate(a.id);
+    providers.invalidate(a.id, name);
     return { name, channel: PROVIDERS[name].channel, priority: prio, enabled: enabled !== false, config: redact(name, cfg), updated_at: new Date(now).toISOString(), ...(sandbox ? { note: 'sandbox mode is on: the emulators serve every channel until Herald runs with HERALD_SANDBOX=0' } : {}) };
   });
 
@@ -71,7 +71,7 @@ export async function providerRoutes(app: FastifyInstance, { store, box, clock, 
     const { name } = req.params as Static<typeof NameParams>;
     if (!isProviderName(name)) throw known();
     if (!(await store.providers.remove(a.id, name))) throw notFound('unknown_provider', `no ${name} configuration`);
-    providers.invalidate(a.id);
+    providers.invalidate(a.id, name);
     return reply.status(204).send();
   });
 }
