@@ -40,5 +40,10 @@ export interface ChannelAdapter {
   readonly name: ProviderName;
   readonly channel: Channel;
   send(msg: OutboundMessage): Promise<SendResult>;
+  /**
+   * Why the provider would refuse this message, found without sending (payload over its size
+   * limit…), so the API can answer 400 at accept time instead of failing the delivery later.
+   */
+  check?(msg: OutboundMessage): string | undefined;
   close(): Promise<void>;
 }

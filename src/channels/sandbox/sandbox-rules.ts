@@ -66,6 +66,10 @@ export class SandboxRules implements ChannelAdapter {
     }
   }
 
+  check(msg: OutboundMessage): string | undefined {
+    return this.inner.check?.(msg);
+  }
+
   close(): Promise<void> {
     return this.inner.close();
   }

@@ -14,7 +14,7 @@ import {
 } from '../shared/msg-http-server.js';
 import { BoundedMap } from '../shared/msg-bounded-map.js';
 import { LaterQueue, type WebhookResult } from '../shared/msg-webhook.js';
-import { splitSms } from '../../channels/sms/vonage/gsm7.js';
+import { splitSms } from '../../domain/sms-segments.js';
 import { sendTwilioError, twilioDate } from './replies.js';
 import { postStatusCallback } from './status-callback.js';
 

@@ -14,7 +14,7 @@ import {
 } from '../shared/msg-http-server.js';
 import { BoundedMap } from '../shared/msg-bounded-map.js';
 import { LaterQueue, type WebhookResult } from '../shared/msg-webhook.js';
-import { isGsm7, splitSms } from '../../channels/sms/vonage/gsm7.js';
+import { isGsm7, splitSms } from '../../domain/sms-segments.js';
 import { dlrParams, postDlr, signDlr, type VonageDlrMethod, type VonageDlrSigning, type VonageDlrStatus } from './dlr.js';
 
 /**

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { badRequest, notFound } from '../../domain/errors.js';
 import type { TemplatesRow } from '../../ports/store.js';
 import { checkTemplateSyntax, pickLocale, renderChannels, type ChannelSource } from '../../services/render.js';
+import { splitSms } from '../../domain/sms-segments.js';
 import { appOf } from '../auth.js';
 import type { HttpDeps } from '../deps.js';
 import { ContentChannels, IdString } from '../schemas.js';
@@ -28,6 +29,11 @@ function presentTemplate(t: TemplatesRow) {
     locales: t.locales ? JSON.parse(t.locales) : {},
     created_at: new Date(t.created_at).toISOString(),
   };
+}
+
+function segmentInfo(text: string) {
+  const { encoding, parts } = splitSms(text);
+  return { encoding, segments: parts.length, characters: [...text].length };
 }
 
 export async function templateRoutes(app: FastifyInstance, { store, clock }: HttpDeps): Promise<void> {
@@ -79,6 +85,9 @@ export async function templateRoutes(app: FastifyInstance, { store, clock }: Htt
       user: user ? { id: user.id, email: user.email, phone: user.phone, name: user.name, locale: user.locale, timezone: user.timezone, data: user.data ? JSON.parse(user.data) : {} } : {},
       app: { id: a.id, name: a.name },
     };
-    return { key, version: t.version, locale, channels: renderChannels(source, scope, Object.keys(source)) };
+    const channels = renderChannels(source, scope, Object.keys(source));
+    // What the text costs: carriers bill per segment, and one non-GSM character halves the segment size.
+    const sms = channels.sms ? { ...channels.sms, ...segmentInfo(channels.sms.text) } : undefined;
+    return { key, version: t.version, locale, channels: { ...channels, ...(sms ? { sms } : {}) } };
   });
 }

@@ -5,6 +5,7 @@ import { Http2Connection, UnprocessedError } from './http2-connection.js';
 import { Limiter } from './limiter.js';
 import { buildApnsRequest } from './payload.js';
 import { ProviderTokenCache } from './provider-token.js';
+import { refusal } from '../refusal.js';
 
 export interface ApnsConfig {
   team_id: string;
@@ -96,6 +97,7 @@ export function createApnsAdapter(config: ApnsConfig): ApnsAdapter {
   return {
     name: 'apns',
     channel: 'push',
+    check: (msg) => refusal(() => buildApnsRequest({ ...msg, to: msg.to || '00' }, config.topic)),
     stats: {
       get jwtMinted() {
         return tokens.minted;

@@ -4,6 +4,7 @@ import type { ChannelAdapter, OutboundMessage, SendResult } from '../../../ports
 import { AccessTokenCache, type AccessToken } from './access-token.js';
 import { fcmDeliveryError, parseFcmError, parseRetryAfter, transportError } from './errors.js';
 import { buildFcmBody } from './message.js';
+import { refusal } from '../refusal.js';
 
 /** The Google service-account JSON (only the fields FCM needs). */
 export interface FcmServiceAccount {
@@ -111,6 +112,7 @@ export function createFcmAdapter(config: FcmConfig): FcmAdapter {
   return {
     name: 'fcm',
     channel: 'push',
+    check: (msg) => refusal(() => buildFcmBody(msg, Date.now())),
     stats: {
       get tokenFetches() {
         return tokens.fetches;

@@ -7,6 +7,7 @@ import type { ChannelAdapter, OutboundMessage, SendResult } from '../../../ports
 import { parseRetryAfter, transportError, webPushDeliveryError } from './errors.js';
 import { buildWebPushPayload } from './payload.js';
 import { VapidHeaderCache } from './vapid-cache.js';
+import { refusal } from '../refusal.js';
 
 export interface WebPushConfig {
   /** base64url, 65-byte uncompressed P-256 point (as `web-push generate-vapid-keys` prints). */
@@ -126,6 +127,7 @@ export function createWebPushAdapter(config: WebPushConfig): WebPushAdapter {
   return {
     name: 'webpush',
     channel: 'push',
+    check: (msg) => refusal(() => buildWebPushPayload(msg)),
     stats: {
       get requests() {
         return requests;

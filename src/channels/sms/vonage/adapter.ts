@@ -4,7 +4,7 @@ import type { ChannelAdapter, OutboundMessage, SendResult } from '../../../ports
 import { systemClock, type Clock } from '../../../ports/clock.js';
 import { DeliveryError } from '../../../domain/delivery-error.js';
 import { vonageHttpError, vonageNetworkError, vonageStatusError } from './errors.js';
-import { isGsm7 } from './gsm7.js';
+import { isGsm7 } from '../../../domain/sms-segments.js';
 
 export interface VonageConfig {
   api_key: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isGsm7, splitSms } from './gsm7.js';
+import { isGsm7, splitSms } from './sms-segments.js';
 
 describe('GSM-7', () => {
   it('knows the default alphabet and its extension table', () => {
