@@ -8,6 +8,7 @@ import type { Clock } from '../ports/clock.js';
 import type { Queue, QueueItem } from '../ports/queue.js';
 import { IdempotencyRace, type DeliveriesRow, type DevicesRow, type NewEvent, type NotificationBundle, type Store, type TemplatesRow, type UsersRow } from '../ports/store.js';
 import type { ProviderDirectory } from '../ports/provider-directory.js';
+import type { ChannelAdapter } from '../ports/channel-adapter.js';
 import { pickLocale, renderChannels, type ChannelSource } from './render.js';
 import { hashBody } from './stable-json.js';
 import type { DeliverySummary, SendRequest, SendResponse } from './send-request.js';
@@ -28,6 +29,8 @@ interface Lookups {
   templates: Map<string, TemplatesRow>;
   smsProvider?: ProviderName;
   emailProvider?: ProviderName;
+  /** Push adapters, asked whether a rendered push fits before anything is written. */
+  pushAdapters: Map<ProviderName, ChannelAdapter | undefined>;
 }
 
 interface Planned {
@@ -142,6 +145,7 @@ export class SendService {
     const templateKeys = new Set<string>();
     let wantsSms = false;
     let wantsEmail = false;
+    let wantsPush = false;
     for (const r of reqs) {
       if (r.user_id) userIds.add(r.user_id);
       for (const u of r.user_ids ?? []) userIds.add(u);
@@ -149,6 +153,7 @@ export class SendService {
       const chans = r.channels ?? CHANNELS;
       if (chans.includes('sms')) wantsSms = true;
       if (chans.includes('email')) wantsEmail = true;
+      if (chans.includes('push') && !r.to) wantsPush = true;
     }
     const [users, templates, devices, sms, email] = await Promise.all([
       this.store.users.getMany(app.id, [...userIds]),
@@ -157,6 +162,8 @@ export class SendService {
       wantsSms ? this.providers.order(app.id, 'sms') : Promise.resolve([]),
       wantsEmail ? this.providers.order(app.id, 'email') : Promise.resolve([]),
     ]);
+    const pushAdapters = new Map<ProviderName, ChannelAdapter | undefined>();
+    if (wantsPush) for (const p of Object.values(PUSH_PROVIDER)) pushAdapters.set(p, await this.providers.adapter(app.id, p));
     const byUser = new Map<string, DevicesRow[]>();
     for (const d of devices) {
       const list = byUser.get(d.user_id) ?? [];
@@ -169,6 +176,7 @@ export class SendService {
       devices: byUser,
       smsProvider: sms[0],
       emailProvider: email[0],
+      pushAdapters,
     };
   }
 
@@ -304,6 +312,8 @@ export class SendService {
           for (const d of devices) {
             const platform = d.platform as Platform;
             const push = platform === 'web' ? (content.web ?? content.push) : (content.push ?? content.web);
+            const tooBig = lk.pushAdapters.get(PUSH_PROVIDER[platform])?.check?.({ deliveryId: notificationId, channel: 'push', platform, to: d.token, priority, push });
+            if (tooBig) throw new ApiError(400, 'payload_too_large', tooBig, platform === 'web' && content.web ? 'content.web' : 'content.push');
             add(
               user,
               'push',
