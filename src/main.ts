@@ -19,6 +19,7 @@ import { startSandboxEmulators, type SandboxEmulators } from './emulators/sandbo
 import { SandboxOutbox } from './channels/sandbox/sandbox-outbox.js';
 import { Worker } from './worker/worker.js';
 import { buildServer } from './http/server.js';
+import { Metrics } from './services/metrics.js';
 
 export interface Herald {
   config: Config;
@@ -80,6 +81,7 @@ export async function startHerald(config: Config, logger: Logger, opts: StartOpt
   }
 
   const credentials = await ensureCredentials(config, apps);
+  const metrics = new Metrics(queue);
 
   const herald: Herald = {
     config,
@@ -102,13 +104,13 @@ export async function startHerald(config: Config, logger: Logger, opts: StartOpt
   };
 
   if (opts.worker) {
-    const deliver = new DeliverService(store, queue, providers, clock, { baseMs: config.retryBaseMs, maxAttempts: config.retryMaxAttempts, capMs: 3_600_000 }, logger);
+    const deliver = new DeliverService(store, queue, providers, clock, { baseMs: config.retryBaseMs, maxAttempts: config.retryMaxAttempts, capMs: 3_600_000 }, logger, metrics);
     herald.worker = new Worker(queue, deliver, logger, { channels: opts.channels ?? [...CHANNELS], loopsPerChannel: 3, batchSize: 200, idlePollMs: 50 });
     herald.worker.start();
   }
   if (opts.api) {
     const send = new SendService(store, queue, providers, clock);
-    herald.http = await buildServer({ config, store, queue, clock, apps, send, outbox, box, providers, providerSource: source, sandbox }, logger);
+    herald.http = await buildServer({ config, store, queue, clock, apps, send, outbox, box, providers, providerSource: source, sandbox, metrics }, logger);
     await herald.http.listen({ host: config.host, port: config.port });
     const addr = herald.http.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;

@@ -6,6 +6,7 @@ import type { AppService } from '../services/apps.js';
 import type { SendService } from '../services/send.js';
 import type { SandboxOutbox } from '../channels/sandbox/sandbox-outbox.js';
 import type { SecretBox } from '../services/secret-box.js';
+import type { Metrics } from '../services/metrics.js';
 import type { ConfiguredDirectory, ProviderSource } from '../services/provider-directory.js';
 
 /** What route modules need; built once in main.ts. */
@@ -22,4 +23,5 @@ export interface HttpDeps {
   /** Where the providers in use come from (the Store, or the sandbox emulators): receipts are verified with these. */
   providerSource: ProviderSource;
   sandbox: boolean;
+  metrics?: Metrics;
 }

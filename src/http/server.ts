@@ -13,6 +13,7 @@ import { queueRoutes } from './routes/queues.js';
 import { sandboxRoutes } from './routes/sandbox.js';
 import { providerRoutes } from './routes/providers.js';
 import { hookRoutes } from './routes/hooks.js';
+import { metricsRoutes } from './routes/metrics.js';
 
 /** Routes that need no credentials; everything under /v1 needs an app's Basic credentials. */
 const PUBLIC = /^\/(healthz|readyz|openapi\.json|docs)(\/|$|\?)/;
@@ -47,6 +48,8 @@ export async function buildServer(deps: HttpDeps, logger: Logger): Promise<Fasti
   });
 
   await app.register(async (scope) => {
+    // First, so its onResponse hook counts every route registered after it.
+    await metricsRoutes(scope, deps);
     await healthRoutes(scope, deps);
     await userRoutes(scope, deps);
     await templateRoutes(scope, deps);
