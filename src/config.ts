@@ -10,6 +10,8 @@ export interface Config {
   dataDir: string;
   databaseUrl: string;
   queueUrl: string;
+  /** Redis key prefix (HERALD_QUEUE_PREFIX), so several installations can share one Redis. */
+  queuePrefix: string;
   publicUrl: string;
   secretKey: Buffer;
   bootstrap?: { key: string; secret: string };
@@ -63,6 +65,8 @@ export function loadConfig(env: Env = process.env, opts: { readDotEnv?: boolean 
   if (queueUrl !== 'embedded' && !/^rediss?:\/\//.test(queueUrl)) {
     throw new ConfigError('HERALD_QUEUE_URL must be "embedded" or redis://…');
   }
+  const queuePrefix = env.HERALD_QUEUE_PREFIX || 'herald';
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(queuePrefix)) throw new ConfigError('HERALD_QUEUE_PREFIX must be 1–64 of A–Z a–z 0–9 _ . -');
   const sandboxRaw = env.HERALD_SANDBOX;
   if (sandboxRaw !== undefined && sandboxRaw !== '' && sandboxRaw !== '0' && sandboxRaw !== '1') {
     throw new ConfigError('HERALD_SANDBOX must be 1 or 0');
@@ -83,6 +87,7 @@ export function loadConfig(env: Env = process.env, opts: { readDotEnv?: boolean 
     dataDir,
     databaseUrl,
     queueUrl,
+    queuePrefix,
     publicUrl,
     secretKey: loadSecretKey(env, dataDir),
     bootstrap: bk && bs ? { key: bk, secret: bs } : undefined,

@@ -11,15 +11,20 @@ import { createStore } from './store/create-store.js';
 import { EmbeddedQueue } from './queue/embedded/embedded-queue.js';
 import { AppService } from './services/apps.js';
 import { SendService } from './services/send.js';
+import { SettingsService } from './services/settings.js';
+import { FanoutService } from './services/fanout.js';
 import { DeliverService } from './services/deliver.js';
 import { ConfiguredDirectory, StaticProviderSource, StoreProviderSource, type ProviderSource } from './services/provider-directory.js';
 import { SecretBox } from './services/secret-box.js';
+import { LinkTokens } from './services/link-tokens.js';
 import { SandboxRules } from './channels/sandbox/sandbox-rules.js';
 import { startSandboxEmulators, type SandboxEmulators } from './emulators/sandbox/sandbox-emulators.js';
 import { SandboxOutbox } from './channels/sandbox/sandbox-outbox.js';
 import { Worker } from './worker/worker.js';
+import { FanoutWorker } from './worker/fanout-worker.js';
 import { buildServer } from './http/server.js';
 import { Metrics } from './services/metrics.js';
+import { Scheduler } from './services/scheduler.js';
 
 export interface Herald {
   config: Config;
@@ -32,6 +37,9 @@ export interface Herald {
   providers: ConfiguredDirectory;
   http?: FastifyInstance;
   worker?: Worker;
+  /** Streams topic sends to their subscribers (worker side). */
+  fanout?: FanoutWorker;
+  scheduler?: Scheduler;
   /** Where the HTTP server listens, once started. */
   url?: string;
   /** Credentials printed at start-up (bootstrap or the generated default app). */
@@ -54,8 +62,11 @@ export async function startHerald(config: Config, logger: Logger, opts: StartOpt
   const clock = opts.clock ?? systemClock;
   const store = createStore(config.databaseUrl);
   await store.migrate();
-  if (config.queueUrl !== 'embedded') throw new Error('HERALD_QUEUE_URL=redis://… (BullMQ) is not available in this version; use embedded');
-  const queue: Queue = new EmbeddedQueue(store, clock, config.leaseMs);
+  // redis://: BullMQ, plus the sweeper that re-publishes from the log what Redis lost. Imported only
+  // then, so the default mode never loads BullMQ or ioredis.
+  const bull = config.queueUrl === 'embedded' ? undefined : new (await import('./queue/redis/bullmq-queue.js')).BullMqQueue(store, clock, { url: config.queueUrl, prefix: config.queuePrefix, leaseMs: config.leaseMs }, logger);
+  const sweeper = bull && (await import('./queue/redis/sweeper.js').then((m) => new m.Sweeper(bull, store, clock, logger, m.sweepTiming(config.leaseMs))));
+  const queue: Queue = bull ?? new EmbeddedQueue(store, clock, config.leaseMs);
   const apps = new AppService(store, clock);
 
   // Sandbox unless refused, or unless providers are configured and sandbox was not asked for.
@@ -94,7 +105,10 @@ export async function startHerald(config: Config, logger: Logger, opts: StartOpt
     credentials,
     async stop() {
       await herald.http?.close();
+      await herald.scheduler?.stop();
+      await herald.fanout?.stop();
       await herald.worker?.stop();
+      await sweeper?.stop();
       await queue.close();
       await providers.close();
       await emulators?.close();
@@ -103,14 +117,24 @@ export async function startHerald(config: Config, logger: Logger, opts: StartOpt
     },
   };
 
+  const settings = new SettingsService(store, clock);
+  // Used by the API and by the scheduler's recurring sends.
+  const send = new SendService(store, queue, providers, clock, { tokens: new LinkTokens(config.secretKey), get publicUrl() { return config.publicUrl; } });
   if (opts.worker) {
     const deliver = new DeliverService(store, queue, providers, clock, { baseMs: config.retryBaseMs, maxAttempts: config.retryMaxAttempts, capMs: 3_600_000 }, logger, metrics);
     herald.worker = new Worker(queue, deliver, logger, { channels: opts.channels ?? [...CHANNELS], loopsPerChannel: 3, batchSize: 200, idlePollMs: 50 });
     herald.worker.start();
+    // Pages of 1,000 subscribers: one read, one plan and one transaction each, so memory stays flat.
+    const fanouts = new FanoutService(store, queue, send, clock, logger, { pageSize: 1000, leaseMs: config.leaseMs });
+    herald.fanout = new FanoutWorker(fanouts, store.capCounters, clock, logger, { idlePollMs: 250, pruneEveryMs: 600_000 });
+    herald.fanout.start();
+    sweeper?.start();
+    herald.scheduler = new Scheduler(store, send, clock, logger);
+    herald.scheduler.start();
   }
   if (opts.api) {
-    const send = new SendService(store, queue, providers, clock);
-    herald.http = await buildServer({ config, store, queue, clock, apps, send, outbox, box, providers, providerSource: source, sandbox, metrics }, logger);
+    // publicUrl is read at each send: with port 0 it is only known after listen (below).
+    herald.http = await buildServer({ config, store, queue, clock, apps, send, settings, outbox, box, providers, providerSource: source, sandbox, metrics }, logger);
     await herald.http.listen({ host: config.host, port: config.port });
     const addr = herald.http.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;

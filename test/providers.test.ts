@@ -157,7 +157,7 @@ describe('configured providers and receipts', () => {
     expect(d).toMatchObject({ status: 'sent', provider: 'sendgrid' });
     const mail = sendgrid.received.find((m) => m.messageId === d.provider_message_id)!;
     expect(mail.customArgs.herald_delivery_id).toBe(d.id);
-    expect(mail.text).toBe('Thanks');
+    expect(mail.text).toMatch(/^Thanks\n/); // then the unsubscribe footer
     const forgedBody = JSON.stringify([{ event: 'bounce', herald_delivery_id: d.id, email: 'sam@example.com', timestamp: 1 }]);
     const forged = await fetch(`${h.url}/hooks/sendgrid`, {
       method: 'POST',

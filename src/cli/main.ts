@@ -23,7 +23,7 @@ async function run(opts: StartOptions, banner: boolean): Promise<void> {
   if (banner) {
     const lines = [`Herald is running at ${herald.url ?? '(no API in this process)'}`];
     if (herald.url) lines.push(`  API docs:  ${herald.url}/docs`);
-    lines.push(`  database:  ${config.databaseUrl.replace(/\/\/[^@]*@/, '//…@')}   queue: ${config.queueUrl}   sandbox: ${herald.emulators ? 'on (local emulators)' : 'off'}`);
+    lines.push(`  database:  ${config.databaseUrl.replace(/\/\/[^@]*@/, '//…@')}   queue: ${config.queueUrl.replace(/\/\/[^@]*@/, '//…@')}   sandbox: ${herald.emulators ? 'on (local emulators)' : 'off'}`);
     if (herald.credentials) {
       lines.push(`  app key:    ${herald.credentials.key}`, `  app secret: ${herald.credentials.secret}`);
       if (herald.credentials.generated) lines.push(`  (generated once into ${path.join(config.dataDir, 'credentials.json')}; set HERALD_BOOTSTRAP_KEY/SECRET to choose your own)`);

@@ -4,6 +4,7 @@ import type { Queue } from '../ports/queue.js';
 import type { Store } from '../ports/store.js';
 import type { AppService } from '../services/apps.js';
 import type { SendService } from '../services/send.js';
+import type { SettingsService } from '../services/settings.js';
 import type { SandboxOutbox } from '../channels/sandbox/sandbox-outbox.js';
 import type { SecretBox } from '../services/secret-box.js';
 import type { Metrics } from '../services/metrics.js';
@@ -17,6 +18,7 @@ export interface HttpDeps {
   clock: Clock;
   apps: AppService;
   send: SendService;
+  settings: SettingsService;
   outbox?: SandboxOutbox;
   box: SecretBox;
   providers: ConfiguredDirectory;

@@ -44,6 +44,8 @@ export function presentDelivery(d: DeliveriesRow) {
     attempts: d.attempts,
     provider_message_id: d.provider_message_id,
     last_error: d.last_error,
+    open_count: d.open_count ?? 0,
+    click_count: d.click_count ?? 0,
     next_attempt_at: d.status === 'queued' || d.status === 'scheduled' ? iso(d.run_at) : null,
     created_at: iso(d.created_at),
     updated_at: iso(d.updated_at),

@@ -4,6 +4,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Logger } from 'pino';
 import { installErrorHandling } from './errors.js';
 import { basicAuth } from './auth.js';
+import { bearerAuth, meRoutes } from './routes/me.js';
+import { UserTokens } from '../services/user-tokens.js';
 import type { HttpDeps } from './deps.js';
 import { healthRoutes } from './routes/health.js';
 import { userRoutes } from './routes/users.js';
@@ -13,7 +15,12 @@ import { queueRoutes } from './routes/queues.js';
 import { sandboxRoutes } from './routes/sandbox.js';
 import { providerRoutes } from './routes/providers.js';
 import { hookRoutes } from './routes/hooks.js';
+import { trackingRoutes } from './routes/tracking.js';
+import { scheduleRoutes } from './routes/schedules.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { topicRoutes } from './routes/topics.js';
+import { settingsRoutes } from './routes/settings.js';
+import { installApiRateLimit } from './rate-limit.js';
 
 /** Routes that need no credentials; everything under /v1 needs an app's Basic credentials. */
 const PUBLIC = /^\/(healthz|readyz|openapi\.json|docs)(\/|$|\?)/;
@@ -43,21 +50,32 @@ export async function buildServer(deps: HttpDeps, logger: Logger): Promise<Fasti
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   const auth = basicAuth(deps.apps);
+  const userTokens = new UserTokens(deps.config.secretKey);
+  const userAuth = bearerAuth(deps, userTokens);
   app.addHook('onRequest', async (req) => {
-    if (req.url.startsWith('/v1/') && !PUBLIC.test(req.url)) await auth(req);
+    // Client apps' user tokens reach /v1/me and nothing else; everything else under /v1 takes app credentials.
+    if (/^\/v1\/me(\/|\?|$)/.test(req.url)) await userAuth(req);
+    else if (req.url.startsWith('/v1/') && !PUBLIC.test(req.url)) await auth(req);
   });
+  // After the auth hook (it keys on the app) and before the routes (it hooks each as it is added).
+  await installApiRateLimit(app, deps.settings);
 
   await app.register(async (scope) => {
     // First, so its onResponse hook counts every route registered after it.
     await metricsRoutes(scope, deps);
     await healthRoutes(scope, deps);
     await userRoutes(scope, deps);
+    await topicRoutes(scope, deps);
+    await settingsRoutes(scope, deps);
     await templateRoutes(scope, deps);
     await notificationRoutes(scope, deps);
     await queueRoutes(scope, deps);
     await sandboxRoutes(scope, deps);
     await providerRoutes(scope, deps);
     await hookRoutes(scope, deps);
+    await trackingRoutes(scope, deps);
+    await scheduleRoutes(scope, deps);
+    await meRoutes(scope, deps, userTokens);
   });
   return app;
 }

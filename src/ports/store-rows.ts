@@ -101,6 +101,9 @@ export interface DeliveriesRow {
   expires_at: number | null;
   created_at: number;
   updated_at: number;
+  /** Email opens and clicks seen (migration 002); the database starts them at 0, so a new row may leave them out. */
+  open_count?: number;
+  click_count?: number;
 }
 
 export interface EventsRow {
@@ -122,3 +125,61 @@ export interface ProvidersRow {
   updated_at: number;
 }
 
+export interface SchedulesRow {
+  id: string;
+  app_id: string;
+  name: string | null;
+  cron: string;
+  /** IANA zone the cron expression is read in. */
+  timezone: string;
+  /** The send request (JSON) each firing makes. */
+  notification: string;
+  status: string;
+  next_run_at: number | null;
+  lease_until: number | null;
+  last_run_at: number | null;
+  runs: number;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A topic send's durable fan-out: subscribers are read in pages after `cursor` (the last user id done). */
+export interface FanoutsRow {
+  /** The notification's id. */
+  id: string;
+  app_id: string;
+  topic: string;
+  /** What each page needs to plan its deliveries (JSON, see services/fanout-job.ts). */
+  request: string;
+  cursor: string | null;
+  /** `running`, `done` or `cancelled`. */
+  status: string;
+  /** Who holds the fan-out (one token per claim) and until when; another process takes it up after. */
+  lease_owner: string | null;
+  lease_until: number | null;
+  pages: number;
+  users: number;
+  deliveries: number;
+  suppressed: number;
+  /** Subscribers whose content could not be made (e.g. a variable only some users have). */
+  skipped: number;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+/** One frequency-cap window's count for one app, user and channel. */
+export interface CapCountersRow {
+  app_id: string;
+  user_id: string;
+  channel: string;
+  window_start: number;
+  window_end: number;
+  /** Notifications let through in this window. */
+  used: number;
+  /** The last claim's limit, request and grant; read back by the same statement that wrote them. */
+  cap: number;
+  requested: number;
+  granted: number;
+}

@@ -1,12 +1,16 @@
 import type { Channel } from '../domain/delivery.js';
+import type { CapClaim } from '../domain/frequency-caps.js';
 import type {
   AppsRow,
   DeliveriesRow,
   DevicesRow,
   EventsRow,
+  FanoutsRow,
   NotificationsRow,
   ProvidersRow,
+  SchedulesRow,
   TemplatesRow,
+  TopicSubscriptionsRow,
   UsersRow,
 } from './store-rows.js';
 
@@ -20,6 +24,30 @@ export interface NotificationBundle {
   notification: NotificationsRow;
   deliveries: DeliveriesRow[];
   events: NewEvent[];
+  /** Frequency-cap claims, decided in the insert's transaction: deliveries over their cap are written `suppressed`/`rate_limited`. */
+  caps?: CapClaim[];
+  /** The idempotent-replay body once the caps are decided; replaces notification.response when given. */
+  responseFor?(overCap: ReadonlySet<string>): string | null;
+  /** A topic send: its fan-out record, written with the notification. */
+  fanout?: FanoutsRow;
+}
+
+/** One page of a fan-out, committed with the cursor move in one transaction. */
+export interface FanoutPage {
+  fanoutId: string;
+  /** The claim's token: a page from a holder whose lease was taken over is refused (FanoutLeaseLost). */
+  owner: string;
+  /** The last user id of the page. */
+  cursor: string | null;
+  users: number;
+  /** Subscribers of the page whose content could not be made. */
+  skipped: number;
+  done: boolean;
+  deliveries: DeliveriesRow[];
+  events: NewEvent[];
+  caps: CapClaim[];
+  now: number;
+  leaseUntil: number;
 }
 
 /** The result of one provider attempt (or of a decision not to attempt), recorded by the worker. */
@@ -50,6 +78,12 @@ export interface DeliveryWithEvents extends DeliveriesRow {
   events: EventsRow[];
 }
 
+/** An open or click counted: how many so far, and whether this one wrote the event. */
+export interface TrackingCount {
+  count: number;
+  first: boolean;
+}
+
 /** Per channel, what the embedded queue holds; read from the log itself so every process sees the same. */
 export interface ChannelQueueStats {
   channel: Channel;
@@ -58,6 +92,21 @@ export interface ChannelQueueStats {
   in_flight: number;
   scheduled: number;
   dead: number;
+}
+
+/** One page of the sweeper's walk over the open deliveries of a channel and priority. */
+export interface OpenDueQuery {
+  channel: Channel;
+  priorityRank: number;
+  before: number;
+  /** The previous page's last row: the walk goes on after it. */
+  after?: OpenDue;
+  limit: number;
+}
+
+export interface OpenDue {
+  id: string;
+  run_at: number;
 }
 
 /**
@@ -73,15 +122,22 @@ export interface Store {
   apps: {
     insert(app: AppsRow): Promise<void>;
     findByKey(key: string): Promise<AppsRow | undefined>;
+    findById(id: string): Promise<AppsRow | undefined>;
     /** Make sure an app with exactly this key and secret hash exists (HERALD_BOOTSTRAP_*). */
     ensure(app: AppsRow): Promise<void>;
     count(): Promise<number>;
+    /** The app's settings JSON; undefined when no such app. */
+    getSettings(appId: string): Promise<string | undefined>;
+    /** Replaces the named top-level sections (null removes one) atomically; returns the new JSON. */
+    updateSettings(appId: string, sections: Record<string, unknown>): Promise<string | undefined>;
   };
 
   users: {
     upsert(user: UsersRow): Promise<UsersRow>;
     get(appId: string, id: string): Promise<UsersRow | undefined>;
     getMany(appId: string, ids: string[]): Promise<UsersRow[]>;
+    /** Bulk import: users whose id exists are left as they are. */
+    insertMany(users: UsersRow[]): Promise<void>;
     setPreferences(appId: string, id: string, preferences: string, now: number): Promise<boolean>;
     /** Delete the user, devices and subscriptions, and blank their addresses and content in the log. */
     erase(appId: string, id: string): Promise<boolean>;
@@ -107,9 +163,13 @@ export interface Store {
 
   notifications: {
     findByIdempotencyKeys(appId: string, keys: string[]): Promise<NotificationsRow[]>;
-    /** All bundles in one transaction; throws IdempotencyRace when a key was taken meanwhile. */
-    insert(bundles: NotificationBundle[]): Promise<void>;
-    get(appId: string, id: string): Promise<{ notification: NotificationsRow; deliveries: DeliveryWithEvents[] } | undefined>;
+    /**
+     * All bundles in one transaction; throws IdempotencyRace when a key was taken meanwhile.
+     * Returns the deliveries that went over a frequency cap (written suppressed).
+     */
+    insert(bundles: NotificationBundle[]): Promise<ReadonlySet<string>>;
+    /** `deliveryLimit`: only the first deliveries by id (a topic's fan-out may have millions). */
+    get(appId: string, id: string, opts?: { deliveryLimit?: number }): Promise<{ notification: NotificationsRow; deliveries: DeliveryWithEvents[] } | undefined>;
     list(appId: string, filter: NotificationFilter): Promise<NotificationsRow[]>;
     /** Cancels the deliveries not yet sent; returns how many. */
     cancel(appId: string, id: string, now: number): Promise<number | undefined>;
@@ -137,6 +197,73 @@ export interface Store {
     count(): Promise<number>;
   };
 
+  /**
+   * Email engagement from the tracking links (SPEC §6). Opens and clicks are counted on the delivery
+   * and only the first of each writes its event, decided by the counter's new value in the same
+   * transaction, so concurrent requests cannot both write it.
+   */
+  tracking: {
+    /** Undefined when no such delivery. */
+    recordOpen(deliveryId: string, now: number): Promise<TrackingCount | undefined>;
+    recordClick(deliveryId: string, url: string, now: number): Promise<TrackingCount | undefined>;
+    /** The delivery's `unsubscribed` event, unless it has one already; false when the app has no such delivery. */
+    recordUnsubscribe(appId: string, deliveryId: string, data: Record<string, unknown>, now: number): Promise<boolean>;
+  };
+
+  schedules: {
+    insert(row: SchedulesRow): Promise<void>;
+    get(appId: string, id: string): Promise<SchedulesRow | undefined>;
+    list(appId: string): Promise<SchedulesRow[]>;
+    setStatus(appId: string, id: string, status: 'active' | 'paused', nextRunAt: number | null, now: number): Promise<boolean>;
+    remove(appId: string, id: string): Promise<boolean>;
+    /** Active schedules whose time has come, leased so one scheduler fires each (SKIP LOCKED on PostgreSQL). */
+    claimDue(now: number, leaseMs: number, limit: number): Promise<SchedulesRow[]>;
+    fired(id: string, ranAt: number, nextRunAt: number | null, error: string | null, now: number): Promise<void>;
+  };
+
+  topics: {
+    /** Idempotent; true when the subscription is new. */
+    subscribe(row: TopicSubscriptionsRow): Promise<boolean>;
+    unsubscribe(appId: string, userId: string, topic: string): Promise<boolean>;
+    listForUser(appId: string, userId: string): Promise<TopicSubscriptionsRow[]>;
+    /** Subscriber ids in id order after `afterUserId`: the fan-out's pages. */
+    subscribersAfter(appId: string, topic: string, afterUserId: string | null, limit: number): Promise<string[]>;
+    /** Bulk import; existing subscriptions are kept. */
+    subscribeMany(rows: TopicSubscriptionsRow[]): Promise<void>;
+  };
+
+  fanouts: {
+    get(appId: string, id: string): Promise<FanoutsRow | undefined>;
+    /** One running fan-out nobody holds (or whose holder's lease ran out), leased to `owner`. */
+    claim(now: number, leaseMs: number, owner: string): Promise<FanoutsRow | undefined>;
+    /** Writes the page's deliveries (caps decided as in notifications.insert) and moves the cursor; returns the deliveries over a cap. */
+    commitPage(page: FanoutPage): Promise<ReadonlySet<string>>;
+    /** A holder stopping cleanly hands the fan-out back at once instead of at its lease's end. */
+    release(id: string, owner: string): Promise<void>;
+    /** Stops a running fan-out; false when there is none running. */
+    cancel(appId: string, id: string, now: number): Promise<boolean>;
+    /** The notification's deliveries per status (what GET shows for a fan-out instead of every row). */
+    statusCounts(notificationId: string): Promise<Record<string, number>>;
+  };
+
+  capCounters: {
+    /** Drops counters whose window has ended: they can no longer cap anything. */
+    prune(now: number): Promise<number>;
+  };
+
+  /**
+   * What a queue kept outside the log (BullMQ on Redis) reads from the log: the open deliveries whose
+   * time has come, so the sweeper can re-publish those Redis lost; which claimed ids are still open;
+   * and the dead letters per channel for its stats.
+   */
+  sweep: {
+    /** Open (queued/scheduled) deliveries of one channel and priority with run_at <= before, in (run_at, id) order after `after`. */
+    openDue(q: OpenDueQuery): Promise<OpenDue[]>;
+    /** The ids among these whose delivery is still open. */
+    openAmong(ids: string[]): Promise<string[]>;
+    deadByChannel(): Promise<Partial<Record<Channel, number>>>;
+  };
+
   /** The embedded queue's table operations (the queue lives in the log's deliveries rows). */
   queueTable: {
     claim(channel: Channel, limit: number, now: number, leaseMs: number): Promise<string[]>;
@@ -149,5 +276,12 @@ export interface Store {
 export class IdempotencyRace extends Error {
   constructor() {
     super('idempotency key taken concurrently');
+  }
+}
+
+/** Thrown by fanouts.commitPage when the fan-out was taken over (lease expired) or cancelled meanwhile. */
+export class FanoutLeaseLost extends Error {
+  constructor() {
+    super('fan-out lease lost');
   }
 }

@@ -31,7 +31,7 @@ export class DeliverService {
     private readonly observer: DeliverObserver = {},
   ) {}
 
-  async deliverBatch(ids: string[]): Promise<number> {
+  async deliverBatch(channel: Channel, ids: string[]): Promise<number> {
     const rows = await this.store.deliveries.loadForSend(ids);
     const outcomes = await Promise.all(rows.map((d) => this.deliverOne(d)));
     const now = this.clock.now();
@@ -54,7 +54,7 @@ export class DeliverService {
     const loaded = new Set(rows.map((r) => r.id));
     for (const [channel, list] of done) await this.queue.ack(channel, list);
     const stale = ids.filter((id) => !loaded.has(id));
-    if (stale.length && rows[0]) await this.queue.ack(rows[0].channel as Channel, stale);
+    if (stale.length) await this.queue.ack(channel, stale);
     if (retries.length) await this.queue.publish(retries);
     return rows.length;
   }

@@ -6,6 +6,8 @@ export interface SendRequest {
   event_id?: string;
   user_id?: string;
   user_ids?: string[];
+  /** Every subscriber of the topic, fanned out in pages after the 202 (services/fanout.ts). */
+  topic?: string;
   to?: { email?: string; phone?: string };
   template?: string;
   params?: Record<string, unknown>;
@@ -33,4 +35,6 @@ export interface SendResponse {
   status: 'accepted' | 'scheduled';
   deliveries: DeliverySummary[];
   unknown_user_ids?: string[];
+  /** A topic send: its deliveries are made as the fan-out streams (GET shows the progress). */
+  fanout?: { status: string };
 }

@@ -1,16 +1,32 @@
-import { CHANNELS, PRIORITY_RANK, PUSH_PROVIDER, type Channel, type Platform, type ProviderName } from '../domain/delivery.js';
+import { CHANNELS, PRIORITY_RANK, PUSH_PROVIDER, type Channel, type Platform, type Priority, type ProviderName } from '../domain/delivery.js';
 import { ApiError, badRequest, conflict, notFound } from '../domain/errors.js';
 import { allowedBy, type Preferences } from '../domain/preferences.js';
 import { isEmail, normalisePhone } from '../domain/contacts.js';
 import { newId } from '../domain/ids.js';
+import { parseAppSettings, type AppSettings } from '../domain/app-settings.js';
+import type { CapClaim } from '../domain/frequency-caps.js';
 import type { ChannelContent } from '../domain/content.js';
 import type { Clock } from '../ports/clock.js';
 import type { Queue, QueueItem } from '../ports/queue.js';
-import { IdempotencyRace, type DeliveriesRow, type DevicesRow, type NewEvent, type NotificationBundle, type Store, type TemplatesRow, type UsersRow } from '../ports/store.js';
+import {
+  IdempotencyRace,
+  type DeliveriesRow,
+  type DevicesRow,
+  type NewEvent,
+  type NotificationBundle,
+  type NotificationsRow,
+  type Store,
+  type TemplatesRow,
+  type UsersRow,
+} from '../ports/store.js';
 import type { ProviderDirectory } from '../ports/provider-directory.js';
 import type { ChannelAdapter } from '../ports/channel-adapter.js';
 import { pickLocale, renderChannels, type ChannelSource } from './render.js';
 import { hashBody } from './stable-json.js';
+import { capClaims, summariesOverCap } from './cap-claims.js';
+import type { FanoutJob } from './fanout-job.js';
+import { decorateEmail } from './email-tracking.js';
+import type { LinkTokens } from './link-tokens.js';
 import type { DeliverySummary, SendRequest, SendResponse } from './send-request.js';
 
 export interface AppRef {
@@ -31,6 +47,8 @@ interface Lookups {
   emailProvider?: ProviderName;
   /** Push adapters, asked whether a rendered push fits before anything is written. */
   pushAdapters: Map<ProviderName, ChannelAdapter | undefined>;
+  /** Read fresh for every send: a frequency cap changed by PUT /v1/settings applies at once. */
+  settings: AppSettings;
 }
 
 interface Planned {
@@ -40,6 +58,28 @@ interface Planned {
   bundle: NotificationBundle;
   response: SendResponse;
   queued: QueueItem[];
+}
+
+/** What a request resolves to before any recipient: content source, channels, timing, category. */
+interface Prepared {
+  template?: TemplatesRow;
+  source: ChannelSource;
+  locales: Record<string, ChannelSource> | null;
+  channels: Channel[];
+  scheduled: boolean;
+  runAt: number;
+  expiresAt: number | null;
+  priority: Priority;
+  category: string | null;
+}
+
+/** One request's deliveries for a set of recipients, with their first events and frequency-cap claims. */
+export interface PlannedDeliveries {
+  deliveries: DeliveriesRow[];
+  events: NewEvent[];
+  summaries: DeliverySummary[];
+  queued: QueueItem[];
+  caps: CapClaim[];
 }
 
 const ARRAY_MAX = 1000;
@@ -55,6 +95,8 @@ export class SendService {
     private readonly queue: Queue,
     private readonly providers: ProviderDirectory,
     private readonly clock: Clock,
+    /** Email tracking and unsubscribe links (SPEC §4); without it emails go out as rendered. */
+    private readonly tracking?: { tokens: LinkTokens; publicUrl: string },
   ) {}
 
   async send(app: AppRef, req: SendRequest, idempotencyKey?: string): Promise<SendResult> {
@@ -119,14 +161,14 @@ export class SendService {
   private async commit(app: AppRef, planned: Planned[], results: (SendResult | undefined)[]): Promise<void> {
     if (planned.length === 0) return;
     try {
-      await this.store.notifications.insert(planned.map((p) => p.bundle));
-      for (const p of planned) results[p.index] = { ok: true, replayed: false, body: p.response };
+      const over = await this.store.notifications.insert(planned.map((p) => p.bundle));
+      for (const p of planned) results[p.index] = { ok: true, replayed: false, body: afterCaps(p, over) };
     } catch (err) {
       if (!(err instanceof IdempotencyRace) || planned.length === 1 && !planned[0].key) throw err;
       for (const p of planned) {
         try {
-          await this.store.notifications.insert([p.bundle]);
-          results[p.index] = { ok: true, replayed: false, body: p.response };
+          const over = await this.store.notifications.insert([p.bundle]);
+          results[p.index] = { ok: true, replayed: false, body: afterCaps(p, over) };
         } catch (e) {
           if (!(e instanceof IdempotencyRace) || !p.key) throw e;
           const [prior] = await this.store.notifications.findByIdempotencyKeys(app.id, [p.key]);
@@ -155,12 +197,13 @@ export class SendService {
       if (chans.includes('email')) wantsEmail = true;
       if (chans.includes('push') && !r.to) wantsPush = true;
     }
-    const [users, templates, devices, sms, email] = await Promise.all([
+    const [users, templates, devices, sms, email, settings] = await Promise.all([
       this.store.users.getMany(app.id, [...userIds]),
       this.store.templates.latestMany(app.id, [...templateKeys]),
       this.store.devices.activeForUsers(app.id, [...userIds]),
       wantsSms ? this.providers.order(app.id, 'sms') : Promise.resolve([]),
       wantsEmail ? this.providers.order(app.id, 'email') : Promise.resolve([]),
+      this.store.apps.getSettings(app.id),
     ]);
     const pushAdapters = new Map<ProviderName, ChannelAdapter | undefined>();
     if (wantsPush) for (const p of Object.values(PUSH_PROVIDER)) pushAdapters.set(p, await this.providers.adapter(app.id, p));
@@ -177,17 +220,63 @@ export class SendService {
       smsProvider: sms[0],
       emailProvider: email[0],
       pushAdapters,
+      settings: parseAppSettings(settings),
     };
   }
 
   private plan(app: AppRef, req: SendRequest, lk: Lookups, now: number, index: number, key: string | undefined, hash: string): Planned {
-    const recipientKinds = (['user_id', 'user_ids', 'to'] as const).filter((k) => req[k] !== undefined);
-    if (recipientKinds.length !== 1) throw badRequest('invalid_recipients', 'give exactly one of user_id, user_ids or to', 'user_id');
-    if ((req.template === undefined) === (req.content === undefined)) throw badRequest('invalid_content', 'give exactly one of template or content', 'template');
+    const recipientKinds = (['user_id', 'user_ids', 'topic', 'to'] as const).filter((k) => req[k] !== undefined);
+    if (recipientKinds.length !== 1) throw badRequest('invalid_recipients', 'give exactly one of user_id, user_ids, topic or to', 'user_id');
     if (req.user_ids && (req.user_ids.length === 0 || req.user_ids.length > ARRAY_MAX)) {
       throw badRequest('invalid_recipients', `user_ids takes 1 to ${ARRAY_MAX} ids`, 'user_ids');
     }
 
+    const p = this.prepare(req, lk, now, now);
+    if (req.topic !== undefined) return this.planTopic(app, req, p, now, index, key, hash);
+    const { scheduled } = p;
+
+    // Recipients.
+    let recipients: UsersRow[];
+    let unknown: string[] | undefined;
+    if (req.user_id !== undefined) {
+      const u = lk.users.get(req.user_id);
+      if (!u) throw notFound('unknown_user', `no user "${req.user_id}"`, 'user_id');
+      recipients = [u];
+    } else if (req.user_ids) {
+      recipients = [];
+      unknown = [];
+      for (const id of new Set(req.user_ids)) {
+        const u = lk.users.get(id);
+        if (u) recipients.push(u);
+        else unknown.push(id);
+      }
+    } else {
+      recipients = [inlineRecipient(app.id, req.to!, now)];
+    }
+
+    const notificationId = newId();
+    const { deliveries, events, summaries, queued, caps } = this.planDeliveries(app, req, p, recipients, lk, notificationId, now);
+    const response: SendResponse = { id: notificationId, status: scheduled ? 'scheduled' : 'accepted', deliveries: summaries };
+    if (unknown) response.unknown_user_ids = unknown;
+    return {
+      index,
+      key,
+      hash,
+      queued,
+      response,
+      bundle: {
+        notification: this.notificationRow(app, req, p, notificationId, key, hash, response, now),
+        deliveries,
+        events,
+        caps,
+        responseFor: (over) => (key ? JSON.stringify({ ...response, deliveries: summariesOverCap(response.deliveries, over) }) : null),
+      },
+    };
+  }
+
+  /** Content, channels, timing and category: what a request resolves to before any recipient. */
+  private prepare(req: SendRequest, lk: Lookups, now: number, acceptedAt: number): Prepared {
+    if ((req.template === undefined) === (req.content === undefined)) throw badRequest('invalid_content', 'give exactly one of template or content', 'template');
     let template: TemplatesRow | undefined;
     let source: ChannelSource;
     let locales: Record<string, ChannelSource> | null = null;
@@ -211,30 +300,21 @@ export class SendService {
     }
     const scheduled = sendAt !== undefined && sendAt > now;
     const runAt = scheduled ? sendAt! : now;
-    const expiresAt = req.ttl !== undefined ? runAt + req.ttl * 1000 : null;
+    // ttl counts from send_at when that is after acceptance, else from acceptance (not from when a fan-out page is planned).
+    const ttlBase = sendAt !== undefined && sendAt > acceptedAt ? sendAt : acceptedAt;
+    const expiresAt = req.ttl !== undefined ? ttlBase + req.ttl * 1000 : null;
     const priority = req.priority ?? 'normal';
     const category = req.category ?? template?.category ?? null;
+    return { template, source, locales, channels, scheduled, runAt, expiresAt, priority, category };
+  }
 
-    // Recipients.
-    let recipients: UsersRow[];
-    let unknown: string[] | undefined;
-    if (req.user_id !== undefined) {
-      const u = lk.users.get(req.user_id);
-      if (!u) throw notFound('unknown_user', `no user "${req.user_id}"`, 'user_id');
-      recipients = [u];
-    } else if (req.user_ids) {
-      recipients = [];
-      unknown = [];
-      for (const id of new Set(req.user_ids)) {
-        const u = lk.users.get(id);
-        if (u) recipients.push(u);
-        else unknown.push(id);
-      }
-    } else {
-      recipients = [inlineRecipient(app.id, req.to!, now)];
-    }
-
-    const notificationId = newId();
+  /**
+   * The per-recipient planning every send shares (preferences, contacts, devices, rendering, payload
+   * checks, suppressions, frequency-cap claims), for a request's own recipients or for one page of a
+   * topic's subscribers.
+   */
+  private planDeliveries(app: AppRef, req: SendRequest, p: Prepared, recipients: UsersRow[], lk: Lookups, notificationId: string, now: number): PlannedDeliveries {
+    const { source, locales, channels, scheduled, runAt, expiresAt, priority, category } = p;
     const deliveries: DeliveriesRow[] = [];
     const events: NewEvent[] = [];
     const summaries: DeliverySummary[] = [];
@@ -249,6 +329,10 @@ export class SendService {
       suppressed?: string,
     ) => {
       const id = newId();
+      // Links, pixel and unsubscribe are signed per delivery, so each email carries its own id.
+      if (channel === 'email' && content?.email && this.tracking && !suppressed) {
+        content = { email: decorateEmail(content.email, { deliveryId: id, appId: app.id, userId: user.id === '' ? null : user.id, category, locale: user.locale, ...this.tracking }) };
+      }
       const status = suppressed ? 'suppressed' : openStatus;
       deliveries.push({
         id,
@@ -334,39 +418,128 @@ export class SendService {
       }
     }
 
-    const response: SendResponse = { id: notificationId, status: scheduled ? 'scheduled' : 'accepted', deliveries: summaries };
-    if (unknown) response.unknown_user_ids = unknown;
+    return { deliveries, events, summaries, queued, caps: capClaims(app.id, deliveries, lk.settings, category) };
+  }
+
+  private notificationRow(app: AppRef, req: SendRequest, p: Prepared, id: string, key: string | undefined, hash: string, response: SendResponse, now: number): NotificationsRow {
+    return {
+      id,
+      app_id: app.id,
+      idempotency_key: key ?? null,
+      request_hash: key ? hash : null,
+      response: key ? JSON.stringify(response) : null,
+      user_id: req.user_id ?? null,
+      template: req.template ?? null,
+      template_version: p.template?.version ?? null,
+      category: p.category,
+      priority: p.priority,
+      status: response.status,
+      send_at: p.scheduled ? p.runAt : null,
+      expires_at: p.expiresAt,
+      created_at: now,
+    };
+  }
+
+  /**
+   * A topic send is accepted without reading a subscriber: the notification and its fan-out record are
+   * written together, and the fan-out worker (services/fanout.ts) plans the deliveries page by page.
+   */
+  private planTopic(app: AppRef, req: SendRequest, p: Prepared, now: number, index: number, key: string | undefined, hash: string): Planned {
+    probeRender(app, req, p);
+    const id = newId();
+    const response: SendResponse = { id, status: p.scheduled ? 'scheduled' : 'accepted', fanout: { status: 'running' }, deliveries: [] };
+    const job: FanoutJob = { app: { id: app.id, name: app.name }, req, template: p.template ?? null, accepted_at: now };
     return {
       index,
       key,
       hash,
-      queued,
+      queued: [],
       response,
       bundle: {
-        notification: {
-          id: notificationId,
+        notification: this.notificationRow(app, req, p, id, key, hash, response, now),
+        deliveries: [],
+        events: [],
+        fanout: {
+          id,
           app_id: app.id,
-          idempotency_key: key ?? null,
-          request_hash: key ? hash : null,
-          response: key ? JSON.stringify(response) : null,
-          user_id: req.user_id ?? null,
-          template: req.template ?? null,
-          template_version: template?.version ?? null,
-          category,
-          priority,
-          status: response.status,
-          send_at: scheduled ? runAt : null,
-          expires_at: expiresAt,
+          topic: req.topic!,
+          request: JSON.stringify(job),
+          cursor: null,
+          status: 'running',
+          lease_owner: null,
+          lease_until: null,
+          pages: 0,
+          users: 0,
+          deliveries: 0,
+          suppressed: 0,
+          skipped: 0,
           created_at: now,
+          updated_at: now,
+          finished_at: null,
         },
-        deliveries,
-        events,
       },
     };
+  }
+
+  /**
+   * One page of a topic's fan-out, planned exactly as a `user_ids` send to those users. A user whose
+   * content cannot be made (a variable only some users have, a push payload too big) is skipped and
+   * reported, so one user never stops a fan-out.
+   */
+  async planFanoutPage(job: FanoutJob, notificationId: string, userIds: string[], now: number): Promise<PlannedDeliveries & { users: number; skipped: { user_id: string; error: string }[] }> {
+    const lk = await this.load(job.app, [{ ...job.req, topic: undefined, template: undefined, user_ids: userIds }]);
+    if (job.template) lk.templates.set(job.template.key, job.template);
+    const p = this.prepare(job.req, lk, now, job.accepted_at);
+    const recipients = userIds.flatMap((id) => lk.users.get(id) ?? []);
+    try {
+      return { ...this.planDeliveries(job.app, job.req, p, recipients, lk, notificationId, now), users: recipients.length, skipped: [] };
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+    }
+    const out: PlannedDeliveries & { users: number; skipped: { user_id: string; error: string }[] } = { deliveries: [], events: [], summaries: [], queued: [], caps: [], users: 0, skipped: [] };
+    for (const user of recipients) {
+      try {
+        const one = this.planDeliveries(job.app, job.req, p, [user], lk, notificationId, now);
+        out.deliveries.push(...one.deliveries);
+        out.events.push(...one.events);
+        out.queued.push(...one.queued);
+        out.caps.push(...one.caps);
+        out.users++;
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        out.skipped.push({ user_id: user.id, error: err.code });
+      }
+    }
+    return out;
   }
 }
 
 const idemConflict = () => conflict('idempotency_conflict', 'this event_id / Idempotency-Key was used with a different body');
+
+/** The 202 body and queue items once the store has decided which deliveries went over their cap. */
+function afterCaps(p: Planned, over: ReadonlySet<string>): SendResponse {
+  if (over.size === 0) return p.response;
+  p.queued = p.queued.filter((q) => !over.has(q.deliveryId));
+  p.response = { ...p.response, deliveries: summariesOverCap(p.response.deliveries, over) };
+  return p.response;
+}
+
+/**
+ * A topic send renders nothing per user up front, but a missing `params.*` variable or a broken
+ * template is still a 400 at send time: render once for a user with no fields. What only some users
+ * lack (`user.data.*`) is met page by page.
+ */
+function probeRender(app: AppRef, req: SendRequest, p: Prepared): void {
+  const renderSet = new Set<string>(p.channels);
+  if (p.channels.includes('push')) renderSet.add('web');
+  const user = { id: '', email: null, phone: null, name: null, locale: null, timezone: null, data: {} };
+  try {
+    renderChannels(pickLocale(p.source, p.locales, null), { params: req.params ?? {}, user, app: { id: app.id, name: app.name } }, renderSet, req.content !== undefined);
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 'missing_variable' && !err.field?.startsWith('params.')) return;
+    throw err;
+  }
+}
 
 /** `to` sends to inline contacts without a stored user; push needs a device, so it is not offered. */
 function inlineRecipient(appId: string, to: { email?: string; phone?: string }, now: number): UsersRow {

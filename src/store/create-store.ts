@@ -13,6 +13,12 @@ import { notificationQueries } from './queries/notifications.js';
 import { deliveryQueries } from './queries/deliveries.js';
 import { queueTableQueries } from './queries/queue-table.js';
 import { providerQueries } from './queries/providers.js';
+import { scheduleQueries } from './queries/schedules.js';
+import { trackingQueries } from './queries/tracking.js';
+import { sweepQueries } from './queries/sweep.js';
+import { topicQueries } from './queries/topics.js';
+import { fanoutQueries } from './queries/fanouts.js';
+import { capCounterQueries } from './queries/cap-counters.js';
 
 /**
  * One Store over Kysely for both databases: the queries are written once and the few differences
@@ -33,9 +39,15 @@ export function createStore(databaseUrl: string, opts: { poolSize?: number } = {
     users: userQueries(db),
     devices: deviceQueries(db),
     templates: templateQueries(db),
-    notifications: notificationQueries(db),
+    notifications: notificationQueries(db, dialect),
     deliveries: deliveryQueries(db),
     providers: providerQueries(db),
+    schedules: scheduleQueries(db, dialect),
+    tracking: trackingQueries(db),
+    topics: topicQueries(db),
+    fanouts: fanoutQueries(db, dialect),
+    capCounters: capCounterQueries(db),
     queueTable: queueTableQueries(db, dialect),
+    sweep: sweepQueries(db),
   };
 }

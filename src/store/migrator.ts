@@ -1,10 +1,16 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { DialectName } from './dialect-name.js';
 import * as m001 from './migrations/001-initial.js';
+import * as m002 from './migrations/002-tracking.js';
+import * as m003 from './migrations/003-consent.js';
+import * as m004 from './migrations/004-schedules.js';
 
 /** Migrations in order; each receives the dialect for the few types that differ. */
 const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, d: DialectName): Promise<void> }> = {
   '001-initial': m001,
+  '002-tracking': m002,
+  '003-consent': m003,
+  '004-schedules': m004,
 };
 
 export async function migrateToLatest(db: Kysely<unknown>, dialect: DialectName): Promise<void> {

@@ -1,11 +1,14 @@
 import type { Generated } from 'kysely';
 import type {
   AppsRow,
+  CapCountersRow,
   DeliveriesRow,
   DevicesRow,
   EventsRow,
+  FanoutsRow,
   NotificationsRow,
   ProvidersRow,
+  SchedulesRow,
   TemplatesRow,
   TopicSubscriptionsRow,
   UsersRow,
@@ -22,4 +25,7 @@ export interface Database {
   deliveries: DeliveriesRow;
   events: Omit<EventsRow, 'id'> & { id: Generated<number> };
   providers: ProvidersRow;
+  schedules: SchedulesRow;
+  fanouts: FanoutsRow;
+  cap_counters: CapCountersRow;
 }

@@ -48,7 +48,7 @@ export class Worker {
           await this.queue.waitForWork(channel, this.opts.idlePollMs);
           continue;
         }
-        await this.deliver.deliverBatch(ids);
+        await this.deliver.deliverBatch(channel, ids);
         failures = 0;
       } catch (err) {
         // The database or queue is unreachable: what was claimed stays leased and is taken up again

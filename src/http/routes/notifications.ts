@@ -8,11 +8,13 @@ import { appOf } from '../auth.js';
 import type { HttpDeps } from '../deps.js';
 import { Channel, ContentChannels, IdString, Priority, UuidString } from '../schemas.js';
 import { presentNotification } from '../present.js';
+import { presentFanoutNotification } from '../present-fanout.js';
 
 export const SendBody = Type.Object({
   event_id: Type.Optional(IdString),
   user_id: Type.Optional(IdString),
   user_ids: Type.Optional(Type.Array(IdString, { minItems: 1, maxItems: 1000 })),
+  topic: Type.Optional(IdString),
   to: Type.Optional(Type.Object({ email: Type.Optional(Type.String({ maxLength: 254 })), phone: Type.Optional(Type.String({ maxLength: 32 })) }, { additionalProperties: false })),
   template: Type.Optional(IdString),
   params: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
@@ -27,6 +29,7 @@ export const SendBody = Type.Object({
 const sendBodyCheck = TypeCompiler.Compile(SendBody);
 const BatchBody = Type.Object({ notifications: Type.Array(Type.Unknown(), { minItems: 1, maxItems: 1000 }) });
 const IdParams = Type.Object({ id: UuidString });
+const FANOUT_DELIVERIES_SHOWN = 1000;
 const ListQuery = Type.Object({
   user_id: Type.Optional(IdString),
   status: Type.Optional(Type.String({ maxLength: 20 })),
@@ -77,8 +80,12 @@ export async function notificationRoutes(app: FastifyInstance, deps: HttpDeps): 
 
   app.get('/v1/notifications/:id', { schema: { tags: ['notifications'], params: IdParams } }, async (req) => {
     const { id } = req.params as Static<typeof IdParams>;
-    const found = await store.notifications.get(appOf(req).id, id.toLowerCase());
+    const appId = appOf(req).id;
+    // A topic send shows its fan-out's progress and counts, and only its first deliveries.
+    const fanout = await store.fanouts.get(appId, id.toLowerCase());
+    const found = await store.notifications.get(appId, id.toLowerCase(), fanout ? { deliveryLimit: FANOUT_DELIVERIES_SHOWN } : undefined);
     if (!found) throw notFound('unknown_notification', `no notification "${id}"`);
+    if (fanout) return presentFanoutNotification(found.notification, found.deliveries, fanout, await store.fanouts.statusCounts(fanout.id));
     return presentNotification(found.notification, found.deliveries);
   });
 
@@ -99,6 +106,8 @@ export async function notificationRoutes(app: FastifyInstance, deps: HttpDeps): 
 
   app.delete('/v1/notifications/:id', { schema: { tags: ['notifications'], params: IdParams } }, async (req) => {
     const { id } = req.params as Static<typeof IdParams>;
+    // A running fan-out stops first, so no page is written after its deliveries were cancelled.
+    await store.fanouts.cancel(appOf(req).id, id.toLowerCase(), clock.now());
     const n = await store.notifications.cancel(appOf(req).id, id.toLowerCase(), clock.now());
     if (n === undefined) throw notFound('unknown_notification', `no notification "${id}"`);
     return { id, cancelled: n };

@@ -2,10 +2,12 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import { IdempotencyRace, type DeliveryWithEvents, type Store } from '../../ports/store.js';
 import { chunks, isUniqueViolation } from '../chunks.js';
+import type { DialectName } from '../dialect-name.js';
+import { cappedBundle, claimCaps } from './cap-counters.js';
 
 const OPEN_STATUSES = ['queued', 'scheduled'];
 
-export function notificationQueries(db: Kysely<Database>): Store['notifications'] {
+export function notificationQueries(db: Kysely<Database>, dialect: DialectName): Store['notifications'] {
   return {
     async findByIdempotencyKeys(appId, keys) {
       if (keys.length === 0) return [];
@@ -23,10 +25,13 @@ export function notificationQueries(db: Kysely<Database>): Store['notifications'
       return out;
     },
 
-    async insert(bundles) {
-      if (bundles.length === 0) return;
+    async insert(given) {
+      if (given.length === 0) return new Set<string>();
       try {
-        await db.transaction().execute(async (trx) => {
+        return await db.transaction().execute(async (trx) => {
+          // Caps first, so the rows below are written already decided (and undone with them on a rollback).
+          const over = await claimCaps(trx, dialect, given.flatMap((b) => b.caps ?? []));
+          const bundles = given.map((b) => cappedBundle(b, over));
           for (const part of chunks(bundles.map((b) => b.notification), 200)) {
             await trx.insertInto('notifications').values(part).execute();
           }
@@ -36,6 +41,9 @@ export function notificationQueries(db: Kysely<Database>): Store['notifications'
           for (const part of chunks(bundles.flatMap((b) => b.events), 500)) {
             await trx.insertInto('events').values(part).execute();
           }
+          const fanouts = bundles.flatMap((b) => (b.fanout ? [b.fanout] : []));
+          for (const part of chunks(fanouts, 200)) await trx.insertInto('fanouts').values(part).execute();
+          return over;
         });
       } catch (err) {
         if (isUniqueViolation(err)) throw new IdempotencyRace();
@@ -43,7 +51,7 @@ export function notificationQueries(db: Kysely<Database>): Store['notifications'
       }
     },
 
-    async get(appId, id) {
+    async get(appId, id, opts = {}) {
       const notification = await db
         .selectFrom('notifications')
         .selectAll()
@@ -51,18 +59,18 @@ export function notificationQueries(db: Kysely<Database>): Store['notifications'
         .where('id', '=', id)
         .executeTakeFirst();
       if (!notification) return undefined;
-      const deliveries = await db
-        .selectFrom('deliveries')
-        .selectAll()
-        .where('notification_id', '=', id)
-        .orderBy('id')
-        .execute();
-      const events = await db
-        .selectFrom('events')
-        .selectAll()
-        .where('notification_id', '=', id)
-        .orderBy('id')
-        .execute();
+      let dq = db.selectFrom('deliveries').selectAll().where('notification_id', '=', id).orderBy('id');
+      if (opts.deliveryLimit !== undefined) dq = dq.limit(opts.deliveryLimit);
+      const deliveries = await dq.execute();
+      const events = [];
+      // With a limit, only those deliveries' events (a fan-out's full timeline can be millions of rows).
+      const eventScopes = opts.deliveryLimit === undefined ? [undefined] : chunks(deliveries.map((d) => d.id), 500);
+      for (const ids of eventScopes) {
+        let eq = db.selectFrom('events').selectAll().where('notification_id', '=', id);
+        if (ids) eq = eq.where('delivery_id', 'in', ids);
+        events.push(...(await eq.orderBy('id').execute()));
+      }
+      if (eventScopes.length > 1) events.sort((a, b) => a.id - b.id);
       const byDelivery = new Map<string, DeliveryWithEvents>(deliveries.map((d) => [d.id, { ...d, events: [] }]));
       for (const e of events) if (e.delivery_id) byDelivery.get(e.delivery_id)?.events.push(e);
       return { notification, deliveries: [...byDelivery.values()] };
@@ -109,10 +117,11 @@ export function notificationQueries(db: Kysely<Database>): Store['notifications'
           .where('status', 'in', OPEN_STATUSES)
           .returning('id')
           .execute();
-        if (cancelled.length) {
+        // In chunks: a fan-out's notification can have more deliveries than one statement takes parameters.
+        for (const part of chunks(cancelled, 500)) {
           await trx
             .insertInto('events')
-            .values(cancelled.map((d) => ({ app_id: appId, notification_id: id, delivery_id: d.id, type: 'cancelled', at: now, data: null })))
+            .values(part.map((d) => ({ app_id: appId, notification_id: id, delivery_id: d.id, type: 'cancelled', at: now, data: null })))
             .execute();
         }
         return cancelled.length;

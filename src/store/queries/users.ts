@@ -23,6 +23,11 @@ export function userQueries(db: Kysely<Database>): Store['users'] {
       }
       return out;
     },
+    async insertMany(users) {
+      for (const part of chunks(users, 300)) {
+        await db.insertInto('users').values(part).onConflict((oc) => oc.columns(['app_id', 'id']).doNothing()).execute();
+      }
+    },
     async setPreferences(appId, id, preferences, now) {
       const r = await db
         .updateTable('users')

@@ -1,0 +1,52 @@
+import type { Channel } from './delivery.js';
+
+/**
+ * Per-app settings (`GET`/`PUT /v1/settings`), stored as one JSON object in `apps.settings`.
+ * Each top-level key is a section; a section absent means its defaults. Later sections (alert
+ * thresholds, retry policy) are added here and in the HTTP schema, nothing else changes.
+ */
+export interface FrequencyCap {
+  /** Non-suppressed notifications per user and window; 0 stops the channel for capped categories. */
+  limit: number;
+  window_s: number;
+  /** Categories the cap does not count or stop; absent = `["transactional"]`, `[]` = none exempt. */
+  exempt_categories?: string[];
+}
+
+export interface ApiRateLimit {
+  limit: number;
+  window_s: number;
+}
+
+export interface AppSettings {
+  frequency_caps?: Partial<Record<Channel, FrequencyCap>>;
+  api_rate_limit?: ApiRateLimit;
+  client_templates?: string[];
+  default_timezone?: string;
+}
+
+/** 100 requests a second, sustained, per app: far above one service's normal use, low enough to stop a runaway loop. */
+export const DEFAULT_API_RATE_LIMIT: ApiRateLimit = { limit: 6000, window_s: 60 };
+export const DEFAULT_EXEMPT_CATEGORIES: readonly string[] = ['transactional'];
+
+/** Stored settings; a row written by an older version or by hand never breaks a send. */
+export function parseAppSettings(json: string | null | undefined): AppSettings {
+  if (!json) return {};
+  try {
+    const v = JSON.parse(json) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as AppSettings) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** What `GET /v1/settings` shows: every section with its defaults filled in. */
+export function effectiveSettings(s: AppSettings): Required<AppSettings> {
+  return {
+    ...s,
+    frequency_caps: s.frequency_caps ?? {},
+    api_rate_limit: s.api_rate_limit ?? DEFAULT_API_RATE_LIMIT,
+    client_templates: s.client_templates ?? [],
+    default_timezone: s.default_timezone ?? 'UTC',
+  };
+}
