@@ -6,6 +6,8 @@ export interface Preferences {
   categories?: Record<string, Partial<Record<Channel, boolean>>>;
   /** Global mute: nothing but transactional messages. */
   mute?: boolean;
+  /** Local times (the user's timezone) between which non-urgent deliveries wait, e.g. 22:00–08:00. */
+  quiet_hours?: { start: string; end: string };
 }
 
 /**

@@ -16,6 +16,9 @@ export interface SendRequest {
   category?: string;
   priority?: Priority;
   send_at?: string;
+  /** `HH:MM` wall-clock time in each recipient's own timezone (with optional `date`, `YYYY-MM-DD`). */
+  send_at_local?: string;
+  date?: string;
   ttl?: number;
 }
 

@@ -4,6 +4,7 @@ import { allowedBy, type Preferences } from '../domain/preferences.js';
 import { isEmail, normalisePhone } from '../domain/contacts.js';
 import { newId } from '../domain/ids.js';
 import { parseAppSettings, type AppSettings } from '../domain/app-settings.js';
+import { afterQuietHours, nextLocal } from '../domain/local-time.js';
 import type { CapClaim } from '../domain/frequency-caps.js';
 import type { ChannelContent } from '../domain/content.js';
 import type { Clock } from '../ports/clock.js';
@@ -298,8 +299,11 @@ export class SendService {
       sendAt = Date.parse(req.send_at);
       if (!Number.isFinite(sendAt) || !/^\d{4}-\d\d-\d\dT/.test(req.send_at)) throw badRequest('invalid_send_at', 'send_at must be an ISO 8601 date-time', 'send_at');
     }
-    const scheduled = sendAt !== undefined && sendAt > now;
-    const runAt = scheduled ? sendAt! : now;
+    if (req.send_at_local !== undefined && sendAt !== undefined) throw badRequest('invalid_send_at', 'give send_at or send_at_local, not both', 'send_at_local');
+    if (req.date !== undefined && req.send_at_local === undefined) throw badRequest('invalid_send_at', 'date goes with send_at_local', 'date');
+    // send_at_local: each recipient's time is worked out per user below; the notification is scheduled.
+    const scheduled = (sendAt !== undefined && sendAt > now) || req.send_at_local !== undefined;
+    const runAt = sendAt !== undefined && sendAt > now ? sendAt : now;
     // ttl counts from send_at when that is after acceptance, else from acceptance (not from when a fan-out page is planned).
     const ttlBase = sendAt !== undefined && sendAt > acceptedAt ? sendAt : acceptedAt;
     const expiresAt = req.ttl !== undefined ? ttlBase + req.ttl * 1000 : null;
@@ -319,7 +323,8 @@ export class SendService {
     const events: NewEvent[] = [];
     const summaries: DeliverySummary[] = [];
     const queued: QueueItem[] = [];
-    const openStatus = scheduled ? 'scheduled' : 'queued';
+    // When the current recipient's deliveries leave: send_at, their local send_at_local, after their quiet hours.
+    const when = { runAt, scheduled, expiresAt };
 
     const add = (
       user: UsersRow,
@@ -333,7 +338,7 @@ export class SendService {
       if (channel === 'email' && content?.email && this.tracking && !suppressed) {
         content = { email: decorateEmail(content.email, { deliveryId: id, appId: app.id, userId: user.id === '' ? null : user.id, category, locale: user.locale, ...this.tracking }) };
       }
-      const status = suppressed ? 'suppressed' : openStatus;
+      const status = suppressed ? 'suppressed' : when.scheduled ? 'scheduled' : 'queued';
       deliveries.push({
         id,
         app_id: app.id,
@@ -349,12 +354,12 @@ export class SendService {
         content: content && !suppressed ? JSON.stringify(target.subscription ? { ...content, subscription: target.subscription } : content) : null,
         category,
         priority_rank: PRIORITY_RANK[priority],
-        run_at: runAt,
+        run_at: when.runAt,
         lease_until: null,
         attempts: 0,
         provider_message_id: null,
         last_error: null,
-        expires_at: expiresAt,
+        expires_at: when.expiresAt,
         created_at: now,
         updated_at: now,
       });
@@ -365,19 +370,25 @@ export class SendService {
         delivery_id: id,
         type: status,
         at: now,
-        data: suppressed ? JSON.stringify({ reason: suppressed }) : scheduled ? JSON.stringify({ send_at: new Date(runAt).toISOString() }) : null,
+        data: suppressed ? JSON.stringify({ reason: suppressed }) : when.scheduled ? JSON.stringify({ send_at: new Date(when.runAt).toISOString() }) : null,
       });
       const summary: DeliverySummary = { id, channel, to: target.to, status };
       if (target.platform) summary.platform = target.platform;
       if (target.provider) summary.provider = target.provider;
       if (suppressed) summary.reason = suppressed;
       summaries.push(summary);
-      if (!suppressed) queued.push({ deliveryId: id, channel, priority, runAt });
+      if (!suppressed) queued.push({ deliveryId: id, channel, priority, runAt: when.runAt });
     };
 
     for (const user of recipients) {
       const isInline = req.to !== undefined;
       const prefs: Preferences | null = user.preferences ? JSON.parse(user.preferences) : null;
+      const tz = user.timezone ?? lk.settings.default_timezone ?? 'UTC';
+      when.runAt = req.send_at_local !== undefined ? nextLocal(req.send_at_local, tz, now, req.date) : runAt;
+      // Quiet hours hold back everything but high priority until the window ends.
+      if (prefs?.quiet_hours && priority !== 'high') when.runAt = afterQuietHours(when.runAt, tz, prefs.quiet_hours.start, prefs.quiet_hours.end);
+      when.scheduled = when.runAt > now;
+      when.expiresAt = req.ttl !== undefined && req.send_at_local !== undefined ? Math.max(when.runAt, now) + req.ttl * 1000 : expiresAt;
       const wanted = channels.filter((c) => c !== 'push' || !isInline);
       const renderSet = new Set<string>(wanted);
       if (wanted.includes('push')) renderSet.add('web');
@@ -434,7 +445,7 @@ export class SendService {
       category: p.category,
       priority: p.priority,
       status: response.status,
-      send_at: p.scheduled ? p.runAt : null,
+      send_at: p.scheduled && req.send_at !== undefined ? p.runAt : null,
       expires_at: p.expiresAt,
       created_at: now,
     };

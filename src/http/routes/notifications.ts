@@ -23,6 +23,8 @@ export const SendBody = Type.Object({
   category: Type.Optional(IdString),
   priority: Type.Optional(Priority),
   send_at: Type.Optional(Type.String({ maxLength: 40 })),
+  send_at_local: Type.Optional(Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' })),
+  date: Type.Optional(Type.String({ pattern: '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$' })),
   ttl: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_419_200 })),
 });
 // Batch items are checked one by one with the single-send schema, so one bad item is one error result.

@@ -33,6 +33,12 @@ const PreferencesBody = Type.Object({
   channels: Type.Optional(Type.Object({ push: Type.Optional(Type.Boolean()), sms: Type.Optional(Type.Boolean()), email: Type.Optional(Type.Boolean()) }, { additionalProperties: false })),
   categories: Type.Optional(Type.Record(Type.String({ maxLength: 100 }), PrefFlags)),
   mute: Type.Optional(Type.Boolean()),
+  quiet_hours: Type.Optional(
+    Type.Object(
+      { start: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' }), end: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' }) },
+      { additionalProperties: false },
+    ),
+  ),
 });
 
 export function validTimezone(tz: string): boolean {
