@@ -69,3 +69,40 @@ describe('recurring schedules', () => {
     await h.api('DELETE', `/v1/schedules/${s.body.id}`);
   });
 });
+
+describe('recurring schedules in each recipient’s own timezone', () => {
+  let h: TestHerald;
+  beforeAll(async () => {
+    h = await startTestHerald('sqlite');
+    await h.api('PUT', '/v1/users/anna', { phone: '+14155552671', timezone: 'Europe/Berlin' });
+    await h.api('PUT', '/v1/users/ben', { phone: '+14155552672', timezone: 'America/New_York' });
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('fires when 09:00 first happens anywhere and delivers at 09:00 local to each recipient', async () => {
+    const s = await h.api('POST', '/v1/schedules', { cron: '0 9 * * *', timezone: 'user', notification: { user_ids: ['anna', 'ben'], content: { sms: { text: 'morning' } } } });
+    expect(s.status).toBe(201);
+    const next = Date.parse(s.body.next_run_at);
+    // 09:00 at UTC+14 is 19:00Z the day before.
+    expect(new Date(next).toISOString().slice(11, 16)).toBe('19:00');
+    expect((await h.api('POST', '/v1/schedules', { cron: '0 0 9 * * *', timezone: 'user', notification: { user_id: 'anna', content: { sms: { text: 'x' } } } })).status).toBe(400);
+    // Fire it now with a clock standing at its time, as the scheduler would then.
+    await h.api('POST', `/v1/schedules/${s.body.id}/pause`);
+    await h.herald.store.schedules.setStatus((await h.herald.store.apps.findByKey('test-key'))!.id, s.body.id, 'active', next, Date.now());
+    const clock = { now: () => next };
+    const sched = new Scheduler(h.herald.store, new SendService(h.herald.store, h.herald.queue, h.herald.providers, clock), clock, createLogger('silent'));
+    expect(await sched.tick()).toBe(1);
+    const list = (await h.api('GET', '/v1/notifications?limit=5')).body.notifications;
+    const n = (await h.api('GET', `/v1/notifications/${list[0].id}`)).body;
+    expect(n.event_id).toBe(`schedule:${s.body.id}:${next}`);
+    const day = new Date(next + 14 * 3_600_000).toISOString().slice(0, 10);
+    const at = Object.fromEntries(n.deliveries.map((d: any) => [d.user_id, d.next_attempt_at]));
+    const { zonedInstant } = await import('../src/domain/local-time.js');
+    expect(at.anna).toBe(new Date(zonedInstant(day, '09:00', 'Europe/Berlin')).toISOString());
+    expect(at.ben).toBe(new Date(zonedInstant(day, '09:00', 'America/New_York')).toISOString());
+    const after = (await h.api('GET', `/v1/schedules/${s.body.id}`)).body;
+    expect(Date.parse(after.next_run_at) - next).toBe(86_400_000);
+  });
+});

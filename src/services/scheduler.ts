@@ -6,10 +6,28 @@ import type { SchedulesRow, Store } from '../ports/store.js';
 import type { SendService } from './send.js';
 import type { SendRequest } from './send-request.js';
 
-/** The next time a cron expression fires in a timezone, strictly after `after`; null when it never will again. */
+/** The earliest timezone is UTC+14: a wall-clock time there comes before it does anywhere else. */
+const EARLIEST_OFFSET_MS = 14 * 3_600_000;
+
+/**
+ * The next time a schedule fires, strictly after `after`; null when it never will again.
+ * timezone "user" (each recipient's own): the cron is read as wall-clock time W, and the schedule
+ * fires when W first happens anywhere on Earth (UTC+14); the send then carries `send_at_local`
+ * W, so each recipient's delivery waits for W in their own zone.
+ */
 export function nextRun(cron: string, timezone: string, after: number): number | null {
+  if (timezone === 'user') {
+    const wall = new Cron(cron, { timezone: 'UTC', paused: true }).nextRun(new Date(after + EARLIEST_OFFSET_MS));
+    return wall ? wall.getTime() - EARLIEST_OFFSET_MS : null;
+  }
   const next = new Cron(cron, { timezone, paused: true }).nextRun(new Date(after));
   return next ? next.getTime() : null;
+}
+
+/** For a "user" schedule firing at `ranAt`: the wall-clock date and time every recipient gets it at. */
+export function userWallTime(ranAt: number): { date: string; send_at_local: string } {
+  const w = new Date(ranAt + EARLIEST_OFFSET_MS).toISOString();
+  return { date: w.slice(0, 10), send_at_local: w.slice(11, 16) };
 }
 
 /**
@@ -58,7 +76,8 @@ export class Scheduler {
     let error: string | null = null;
     const app = await this.store.apps.findById(s.app_id);
     if (app) {
-      const req = { ...(JSON.parse(s.notification) as SendRequest), event_id: `schedule:${s.id}:${ranAt}` };
+      const req: SendRequest = { ...(JSON.parse(s.notification) as SendRequest), event_id: `schedule:${s.id}:${ranAt}` };
+      if (s.timezone === 'user') Object.assign(req, userWallTime(ranAt));
       const r = await this.send.send({ id: app.id, name: app.name }, req).catch((err: unknown) => ({ ok: false as const, error: err }));
       if (!r.ok) {
         error = r.error instanceof ApiError ? `${r.error.code}: ${r.error.message}` : String(r.error);

@@ -10,7 +10,7 @@ import { UuidString } from '../schemas.js';
 import { validTimezone } from './users.js';
 import { SendBody } from './notifications.js';
 
-const ScheduleNotification = Type.Omit(SendBody, ['event_id', 'send_at']);
+const ScheduleNotification = Type.Omit(SendBody, ['event_id', 'send_at', 'send_at_local', 'date']);
 const ScheduleBody = Type.Object({
   name: Type.Optional(Type.String({ maxLength: 200 })),
   cron: Type.String({ minLength: 9, maxLength: 120 }),
@@ -41,8 +41,7 @@ export async function scheduleRoutes(app: FastifyInstance, { store, clock }: Htt
     const a = appOf(req);
     const b = req.body as Static<typeof ScheduleBody>;
     const timezone = b.timezone ?? 'UTC';
-    if (timezone === 'user') throw badRequest('unsupported_timezone', 'per-recipient timezones ("user") are not supported yet; give an IANA timezone', 'timezone');
-    if (!validTimezone(timezone)) throw badRequest('invalid_timezone', 'timezone must be an IANA name such as Europe/Berlin', 'timezone');
+    if (timezone !== 'user' && !validTimezone(timezone)) throw badRequest('invalid_timezone', 'timezone must be an IANA name such as Europe/Berlin', 'timezone');
     const now = clock.now();
     let next: number | null;
     try {
@@ -51,6 +50,8 @@ export async function scheduleRoutes(app: FastifyInstance, { store, clock }: Htt
       throw badRequest('invalid_cron', `cron: ${(err as Error).message}`, 'cron');
     }
     if (next === null) throw badRequest('invalid_cron', 'the cron expression never fires', 'cron');
+    // Recipients' own timezones work at minute resolution (send_at_local is HH:MM).
+    if (timezone === 'user' && b.cron.trim().split(/\s+/).length > 5) throw badRequest('invalid_cron', 'with timezone "user", use a 5-field cron (minute resolution)', 'cron');
     const row: SchedulesRow = {
       id: newId(),
       app_id: a.id,
