@@ -134,7 +134,7 @@ export async function startHerald(config: Config, logger: Logger, opts: StartOpt
   }
   if (opts.api) {
     // publicUrl is read at each send: with port 0 it is only known after listen (below).
-    herald.http = await buildServer({ config, store, queue, clock, apps, send, settings, outbox, box, providers, providerSource: source, sandbox, metrics }, logger);
+    herald.http = await buildServer({ config, store, queue, clock, apps, send, settings, outbox, box, providers, providerSource: source, sandbox, metrics, emulators }, logger);
     await herald.http.listen({ host: config.host, port: config.port });
     const addr = herald.http.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;

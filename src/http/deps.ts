@@ -8,6 +8,7 @@ import type { SettingsService } from '../services/settings.js';
 import type { SandboxOutbox } from '../channels/sandbox/sandbox-outbox.js';
 import type { SecretBox } from '../services/secret-box.js';
 import type { Metrics } from '../services/metrics.js';
+import type { SandboxEmulators } from '../emulators/sandbox/sandbox-emulators.js';
 import type { ConfiguredDirectory, ProviderSource } from '../services/provider-directory.js';
 
 /** What route modules need; built once in main.ts. */
@@ -26,4 +27,6 @@ export interface HttpDeps {
   providerSource: ProviderSource;
   sandbox: boolean;
   metrics?: Metrics;
+  /** Sandbox mode: the local provider emulators. */
+  emulators?: SandboxEmulators;
 }

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { installErrorHandling } from './errors.js';
 import { basicAuth } from './auth.js';
 import { bearerAuth, meRoutes } from './routes/me.js';
+import { exampleRoutes } from './routes/examples.js';
 import { UserTokens } from '../services/user-tokens.js';
 import type { HttpDeps } from './deps.js';
 import { healthRoutes } from './routes/health.js';
@@ -76,6 +77,7 @@ export async function buildServer(deps: HttpDeps, logger: Logger): Promise<Fasti
     await trackingRoutes(scope, deps);
     await scheduleRoutes(scope, deps);
     await meRoutes(scope, deps, userTokens);
+    await exampleRoutes(scope);
   });
   return app;
 }

@@ -113,6 +113,22 @@ export async function meRoutes(app: FastifyInstance, deps: HttpDeps, tokens: Use
     return reply.status(202).send(r.body);
   });
 
+  // The app's VAPID public key, for pushManager.subscribe({ applicationServerKey }).
+  app.get('/v1/me/webpush', { schema: { tags: ['client apps'] } }, async (req) => {
+    const me = meOf(req);
+    const wp = (await deps.providerSource.load(me.appId)).find((p) => p.name === 'webpush' && p.enabled);
+    if (!wp) throw notFound('unknown_provider', 'the app has no Web Push provider configured');
+    return { vapid_public_key: wp.config.vapid_public_key, sandbox: deps.sandbox };
+  });
+
+  // Sandbox only: a subscription on the local push service, for browsers that cannot reach their own.
+  app.post('/v1/me/sandbox/web-subscription', { schema: { tags: ['client apps'] } }, async (req, reply) => {
+    const me = meOf(req);
+    if (!deps.emulators) throw notFound('not_found', 'only in sandbox mode');
+    const wp = (await deps.providerSource.load(me.appId)).find((p) => p.name === 'webpush');
+    return reply.status(201).send(deps.emulators.webpush.createSubscription({ applicationServerKey: wp?.config.vapid_public_key as string | undefined }));
+  });
+
   app.post('/v1/me/events', { schema: { tags: ['client apps'], body: EventBody } }, async (req, reply) => {
     const me = meOf(req);
     const body = req.body as Static<typeof EventBody>;
