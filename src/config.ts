@@ -22,6 +22,8 @@ export interface Config {
   leaseMs: number;
   logLevel: string;
   metricsToken?: string;
+  /** OTEL_EXPORTER_OTLP_ENDPOINT: when set, traces go there over OTLP/HTTP; when unset tracing costs nothing. */
+  otlpEndpoint?: string;
 }
 
 export class ConfigError extends Error {}
@@ -97,5 +99,6 @@ export function loadConfig(env: Env = process.env, opts: { readDotEnv?: boolean 
     leaseMs: int(env, 'HERALD_LEASE_MS', 30_000, 100, 3_600_000),
     logLevel: env.HERALD_LOG_LEVEL || 'info',
     metricsToken: env.HERALD_METRICS_TOKEN || undefined,
+    otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT ? env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '') : undefined,
   };
 }

@@ -24,6 +24,7 @@ import { Worker } from './worker/worker.js';
 import { FanoutWorker } from './worker/fanout-worker.js';
 import { buildServer } from './http/server.js';
 import { Metrics } from './services/metrics.js';
+import { startTracing } from './telemetry.js';
 import { Scheduler } from './services/scheduler.js';
 
 export interface Herald {
@@ -60,6 +61,7 @@ export interface StartOptions {
  */
 export async function startHerald(config: Config, logger: Logger, opts: StartOptions): Promise<Herald> {
   const clock = opts.clock ?? systemClock;
+  const tracing = config.otlpEndpoint ? startTracing(config.otlpEndpoint) : undefined;
   const store = createStore(config.databaseUrl);
   await store.migrate();
   // redis://: BullMQ, plus the sweeper that re-publishes from the log what Redis lost. Imported only
@@ -114,6 +116,7 @@ export async function startHerald(config: Config, logger: Logger, opts: StartOpt
       await emulators?.close();
       outbox?.close();
       await store.close();
+      await tracing?.shutdown();
     },
   };
 

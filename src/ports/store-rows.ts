@@ -104,6 +104,8 @@ export interface DeliveriesRow {
   /** Email opens and clicks seen (migration 002); the database starts them at 0, so a new row may leave them out. */
   open_count?: number;
   click_count?: number;
+  /** W3C traceparent of the accept span when tracing (OTEL_EXPORTER_OTLP_ENDPOINT); null otherwise. */
+  trace_parent?: string | null;
 }
 
 export interface EventsRow {

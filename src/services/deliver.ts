@@ -9,6 +9,7 @@ import type { Queue, QueueItem } from '../ports/queue.js';
 import type { DeliveriesRow, DeliveryOutcome, NewEvent, Store } from '../ports/store.js';
 import type { ProviderDirectory } from '../ports/provider-directory.js';
 import type { OutboundMessage, WebPushSubscription } from '../ports/channel-adapter.js';
+import { inSpan } from '../telemetry.js';
 
 export interface DeliverObserver {
   /** Called once per provider answer, for metrics. */
@@ -59,7 +60,16 @@ export class DeliverService {
     return rows.length;
   }
 
-  private async deliverOne(d: DeliveriesRow): Promise<DeliveryOutcome> {
+  private deliverOne(d: DeliveriesRow): Promise<DeliveryOutcome> {
+    const attrs = { 'herald.delivery_id': d.id, 'herald.notification_id': d.notification_id, 'herald.channel': d.channel, 'herald.provider': d.provider };
+    return inSpan('herald.deliver', d.trace_parent ?? null, attrs, async (span) => {
+      const o = await this.attempt(d);
+      span.setAttributes({ 'herald.outcome': o.status, 'herald.attempt': o.attempts, 'herald.provider': o.provider });
+      return o;
+    });
+  }
+
+  private async attempt(d: DeliveriesRow): Promise<DeliveryOutcome> {
     const start = this.clock.now();
     const attempts = d.attempts + 1;
     const ev = (type: string, data?: object): NewEvent => ({

@@ -5,6 +5,7 @@ import { isEmail, normalisePhone } from '../domain/contacts.js';
 import { newId } from '../domain/ids.js';
 import { parseAppSettings, type AppSettings } from '../domain/app-settings.js';
 import { afterQuietHours, nextLocal } from '../domain/local-time.js';
+import { currentTraceParent, inSpan } from '../telemetry.js';
 import type { CapClaim } from '../domain/frequency-caps.js';
 import type { ChannelContent } from '../domain/content.js';
 import type { Clock } from '../ports/clock.js';
@@ -46,6 +47,8 @@ interface Lookups {
   templates: Map<string, TemplatesRow>;
   smsProvider?: ProviderName;
   emailProvider?: ProviderName;
+  /** The accept span's traceparent, kept on each delivery so the worker continues the trace (null: not tracing). */
+  traceParent: string | null;
   /** Push adapters, asked whether a rendered push fits before anything is written. */
   pushAdapters: Map<ProviderName, ChannelAdapter | undefined>;
   /** Read fresh for every send: a frequency cap changed by PUT /v1/settings applies at once. */
@@ -106,6 +109,10 @@ export class SendService {
   }
 
   async sendMany(app: AppRef, items: { req: SendRequest; idempotencyKey?: string }[]): Promise<SendResult[]> {
+    return inSpan('herald.accept', null, { 'herald.app_id': app.id, 'herald.notifications': items.length }, () => this.acceptMany(app, items));
+  }
+
+  private async acceptMany(app: AppRef, items: { req: SendRequest; idempotencyKey?: string }[]): Promise<SendResult[]> {
     const results: (SendResult | undefined)[] = new Array(items.length);
     const keyed = items.map((it) => ({ ...it, key: it.idempotencyKey ?? it.req.event_id, hash: hashBody(it.req) }));
 
@@ -220,6 +227,7 @@ export class SendService {
       devices: byUser,
       smsProvider: sms[0],
       emailProvider: email[0],
+      traceParent: currentTraceParent(),
       pushAdapters,
       settings: parseAppSettings(settings),
     };
@@ -360,6 +368,7 @@ export class SendService {
         provider_message_id: null,
         last_error: null,
         expires_at: when.expiresAt,
+        trace_parent: lk.traceParent,
         created_at: now,
         updated_at: now,
       });
