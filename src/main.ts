@@ -25,6 +25,7 @@ import { FanoutWorker } from './worker/fanout-worker.js';
 import { buildServer } from './http/server.js';
 import { Metrics } from './services/metrics.js';
 import { startTracing } from './telemetry.js';
+import { AlertService } from './services/alerts.js';
 import { Scheduler } from './services/scheduler.js';
 
 export interface Herald {
@@ -41,6 +42,7 @@ export interface Herald {
   /** Streams topic sends to their subscribers (worker side). */
   fanout?: FanoutWorker;
   scheduler?: Scheduler;
+  alerts?: AlertService;
   /** Where the HTTP server listens, once started. */
   url?: string;
   /** Credentials printed at start-up (bootstrap or the generated default app). */
@@ -107,6 +109,7 @@ export async function startHerald(config: Config, logger: Logger, opts: StartOpt
     credentials,
     async stop() {
       await herald.http?.close();
+      herald.alerts?.stop();
       await herald.scheduler?.stop();
       await herald.fanout?.stop();
       await herald.worker?.stop();
@@ -134,6 +137,8 @@ export async function startHerald(config: Config, logger: Logger, opts: StartOpt
     sweeper?.start();
     herald.scheduler = new Scheduler(store, send, clock, logger);
     herald.scheduler.start();
+    herald.alerts = new AlertService(store, queue, (appId) => providers.health(appId), clock, logger, (key, active) => metrics.alertsActive.set({ alert: key }, active ? 1 : 0));
+    herald.alerts.start();
   }
   if (opts.api) {
     // publicUrl is read at each send: with port 0 it is only known after listen (below).

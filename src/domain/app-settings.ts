@@ -18,10 +18,23 @@ export interface ApiRateLimit {
   window_s: number;
 }
 
+/** Crossing one raises an alert; coming back under it resolves the alert. */
+export interface AlertThresholds {
+  /** Due deliveries waiting in any one channel. */
+  queue_depth?: number;
+  /** Age of the oldest due delivery in any one channel. */
+  oldest_age_s?: number;
+  /** A provider's failure rate over its recent answers (the breaker's window of 50), 0–1. */
+  provider_failure_rate?: number;
+  /** The app's deliveries that failed for good in the last hour. */
+  dead_letters_per_hour?: number;
+}
+
 export interface AppSettings {
   frequency_caps?: Partial<Record<Channel, FrequencyCap>>;
   api_rate_limit?: ApiRateLimit;
   client_templates?: string[];
+  alerts?: AlertThresholds;
   default_timezone?: string;
 }
 
@@ -48,5 +61,6 @@ export function effectiveSettings(s: AppSettings): Required<AppSettings> {
     api_rate_limit: s.api_rate_limit ?? DEFAULT_API_RATE_LIMIT,
     client_templates: s.client_templates ?? [],
     default_timezone: s.default_timezone ?? 'UTC',
+    alerts: s.alerts ?? {},
   };
 }

@@ -18,6 +18,7 @@ import { providerRoutes } from './routes/providers.js';
 import { hookRoutes } from './routes/hooks.js';
 import { trackingRoutes } from './routes/tracking.js';
 import { scheduleRoutes } from './routes/schedules.js';
+import { alertRoutes } from './routes/alerts.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { topicRoutes } from './routes/topics.js';
 import { settingsRoutes } from './routes/settings.js';
@@ -76,6 +77,7 @@ export async function buildServer(deps: HttpDeps, logger: Logger): Promise<Fasti
     await hookRoutes(scope, deps);
     await trackingRoutes(scope, deps);
     await scheduleRoutes(scope, deps);
+    await alertRoutes(scope, deps);
     await meRoutes(scope, deps, userTokens);
     await exampleRoutes(scope);
   });

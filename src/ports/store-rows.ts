@@ -185,3 +185,15 @@ export interface CapCountersRow {
   requested: number;
   granted: number;
 }
+
+export interface AlertsRow {
+  app_id: string;
+  /** e.g. `queue_depth:sms`, `provider_failure_rate:twilio`, `dead_letters_per_hour`. */
+  key: string;
+  state: string;
+  value: number | null;
+  threshold: number | null;
+  raised_at: number | null;
+  resolved_at: number | null;
+  updated_at: number;
+}

@@ -8,6 +8,7 @@ import type {
   FanoutsRow,
   NotificationsRow,
   ProvidersRow,
+  AlertsRow,
   SchedulesRow,
   TemplatesRow,
   TopicSubscriptionsRow,
@@ -208,6 +209,17 @@ export interface Store {
     recordClick(deliveryId: string, url: string, now: number): Promise<TrackingCount | undefined>;
     /** The delivery's `unsubscribed` event, unless it has one already; false when the app has no such delivery. */
     recordUnsubscribe(appId: string, deliveryId: string, data: Record<string, unknown>, now: number): Promise<boolean>;
+  };
+
+  alerts: {
+    /** Moves the alert to raised and writes its event, unless it is raised already (then only its value). */
+    raise(a: { app_id: string; key: string; value: number; threshold: number; at: number }, event: NewEvent): Promise<boolean>;
+    /** Moves a raised alert to resolved and writes its event; false when it was not raised. */
+    resolve(a: { app_id: string; key: string; value: number; at: number }, event: NewEvent): Promise<boolean>;
+    open(appId: string): Promise<AlertsRow[]>;
+    /** Deliveries of the app that failed for good since then. */
+    deadSince(appId: string, since: number): Promise<number>;
+    appsWithAlertSettings(): Promise<{ id: string; settings: string }[]>;
   };
 
   schedules: {

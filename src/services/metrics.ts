@@ -15,6 +15,8 @@ export class Metrics implements DeliverObserver {
   private readonly providerLatency: Histogram<'provider'>;
   private readonly deliveryLatency: Histogram<'channel'>;
   readonly apiRequests: Counter<'route' | 'status'>;
+  /** 1 while an alert is raised (label: the alert key, e.g. queue_depth:sms — bounded by channels and providers). */
+  readonly alertsActive: Gauge<'alert'>;
 
   constructor(queue: Queue) {
     collectDefaultMetrics({ register: this.registry, prefix: 'herald_' });
@@ -35,6 +37,7 @@ export class Metrics implements DeliverObserver {
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
       registers,
     });
+    this.alertsActive = new Gauge({ name: 'herald_alerts_active', help: 'Alerts raised and not yet resolved', labelNames: ['alert'], registers });
     this.apiRequests = new Counter({ name: 'herald_api_requests_total', help: 'HTTP requests by route pattern and status', labelNames: ['route', 'status'], registers });
     const stats = () => queue.stats();
     let pending: ReturnType<typeof stats> | undefined;

@@ -14,6 +14,7 @@ import { deliveryQueries } from './queries/deliveries.js';
 import { queueTableQueries } from './queries/queue-table.js';
 import { providerQueries } from './queries/providers.js';
 import { scheduleQueries } from './queries/schedules.js';
+import { alertQueries } from './queries/alerts.js';
 import { trackingQueries } from './queries/tracking.js';
 import { sweepQueries } from './queries/sweep.js';
 import { topicQueries } from './queries/topics.js';
@@ -43,6 +44,7 @@ export function createStore(databaseUrl: string, opts: { poolSize?: number } = {
     deliveries: deliveryQueries(db),
     providers: providerQueries(db),
     schedules: scheduleQueries(db, dialect),
+    alerts: alertQueries(db),
     tracking: trackingQueries(db),
     topics: topicQueries(db),
     fanouts: fanoutQueries(db, dialect),

@@ -5,6 +5,7 @@ import * as m002 from './migrations/002-tracking.js';
 import * as m003 from './migrations/003-consent.js';
 import * as m004 from './migrations/004-schedules.js';
 import * as m007 from './migrations/007-trace.js';
+import * as m008 from './migrations/008-alerts.js';
 
 /** Migrations in order; each receives the dialect for the few types that differ. */
 const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, d: DialectName): Promise<void> }> = {
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, d: DialectName): Prom
   '003-consent': m003,
   '004-schedules': m004,
   '007-trace': m007,
+  '008-alerts': m008,
 };
 
 export async function migrateToLatest(db: Kysely<unknown>, dialect: DialectName): Promise<void> {

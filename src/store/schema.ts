@@ -8,6 +8,7 @@ import type {
   FanoutsRow,
   NotificationsRow,
   ProvidersRow,
+  AlertsRow,
   SchedulesRow,
   TemplatesRow,
   TopicSubscriptionsRow,
@@ -25,6 +26,7 @@ export interface Database {
   deliveries: DeliveriesRow;
   events: Omit<EventsRow, 'id'> & { id: Generated<number> };
   providers: ProvidersRow;
+  alerts: AlertsRow;
   schedules: SchedulesRow;
   fanouts: FanoutsRow;
   cap_counters: CapCountersRow;

@@ -35,6 +35,16 @@ const SECTIONS = {
   client_templates: Type.Array(IdString, { maxItems: 500, uniqueItems: true }),
   // Timezone for users without one (send_at_local, quiet hours).
   default_timezone: Type.String({ maxLength: 64 }),
+  // Alert thresholds (services/alerts.ts); an absent threshold is not checked.
+  alerts: Type.Object(
+    {
+      queue_depth: Type.Optional(Type.Integer({ minimum: 1 })),
+      oldest_age_s: Type.Optional(Type.Integer({ minimum: 1 })),
+      provider_failure_rate: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+      dead_letters_per_hour: Type.Optional(Type.Integer({ minimum: 1 })),
+    },
+    strict,
+  ),
 } satisfies Record<string, TSchema>;
 
 // Each section may be null: back to its defaults. Unknown sections and fields are refused.
