@@ -153,6 +153,20 @@ export async function startHerald(config: Config, logger: Logger, opts: StartOpt
 }
 
 /**
+ * Before forking `herald serve --workers N`: migrate and make the start-up credentials once, in
+ * the primary, so N processes do not race to create the default app.
+ */
+export async function prepareData(config: Config): Promise<Herald['credentials']> {
+  const store = createStore(config.databaseUrl);
+  try {
+    await store.migrate();
+    return await ensureCredentials(config, new AppService(store, systemClock));
+  } finally {
+    await store.close();
+  }
+}
+
+/**
  * HERALD_BOOTSTRAP_KEY/SECRET when set; otherwise, on a fresh data dir, a default app whose
  * credentials are kept in the data dir (mode 0600) so `npm start` can print them on every start.
  */

@@ -3,7 +3,8 @@ import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
-import { startHerald, type StartOptions } from '../main.js';
+import cluster from 'node:cluster';
+import { prepareData, startHerald, type StartOptions } from '../main.js';
 import { createStore } from '../store/create-store.js';
 import { AppService } from '../services/apps.js';
 import { systemClock } from '../ports/clock.js';
@@ -45,6 +46,41 @@ async function run(opts: StartOptions, banner: boolean): Promise<void> {
   process.on('SIGTERM', stop);
 }
 
+/**
+ * `herald serve --workers N`: one Node thread is not the ceiling. The primary migrates and makes
+ * the credentials once, then forks N processes that each run API and workers on the shared port;
+ * a process that dies is replaced. Claims and leases in the log keep them from sending twice.
+ */
+async function runCluster(n: number): Promise<void> {
+  const config = loadConfig();
+  const creds = await prepareData(config);
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+  let stopping = false;
+  let ready = 0;
+  cluster.on('listening', () => {
+    if (++ready === n) {
+      console.log(`Herald is running at ${url} with ${n} processes`);
+      if (creds) console.log(`  app key:    ${creds.key}\n  app secret: ${creds.secret}`);
+    }
+  });
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return;
+    console.error(`process ${worker.process.pid} ended (${signal ?? code}); starting another`);
+    cluster.fork();
+  });
+  for (let i = 0; i < n; i++) cluster.fork();
+  const stop = () => {
+    stopping = true;
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+    setTimeout(() => process.exit(0), 10_000).unref();
+    cluster.on('exit', () => {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+    });
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
 function parseChannels(v: string): Channel[] {
   const list = v.split(',').map((s) => s.trim()).filter(Boolean);
   for (const c of list) if (!(CHANNELS as readonly string[]).includes(c)) throw new Error(`unknown channel "${c}" (push, sms, email)`);
@@ -53,8 +89,14 @@ function parseChannels(v: string): Channel[] {
 
 program
   .command('serve')
-  .description('API, workers and scheduler in one process')
-  .action(() => run({ api: true, worker: true }, true).catch(fail));
+  .description('API, workers and scheduler in one process (or in N processes sharing the port)')
+  .option('--workers <n>', 'processes to run (node:cluster); each serves the API and delivers', '1')
+  .action((o: { workers: string }) => {
+    const n = Number(o.workers);
+    if (!Number.isInteger(n) || n < 1 || n > 64) fail(new Error('--workers takes a whole number from 1 to 64'));
+    if (n === 1 || cluster.isWorker) return run({ api: true, worker: true }, n === 1).catch(fail);
+    return runCluster(n).catch(fail);
+  });
 
 program
   .command('api')

@@ -87,7 +87,8 @@ export async function startMsgHttpServer(
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
+    // exclusive: under node:cluster a shared port would hand connections to another process's emulator.
+    server.listen({ port: opts.port ?? 0, host: opts.host ?? '127.0.0.1', exclusive: true }, () => {
       server.off('error', reject);
       resolve();
     });

@@ -190,7 +190,8 @@ export async function startSmtpEmulator(opts: SmtpEmulatorOptions = {}): Promise
 
   await new Promise<void>((resolve, reject) => {
     server.server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
+    // exclusive: under node:cluster a shared port would hand connections to another process's emulator.
+    (server.listen as (o: object, cb: () => void) => void)({ port: opts.port ?? 0, host: opts.host ?? '127.0.0.1', exclusive: true }, () => {
       server.server.off('error', reject);
       resolve();
     });
