@@ -1,6 +1,7 @@
 /**
  * npm run bench [-- --count 100000 --batch 500 --concurrency 4 --rate 500 --seconds 10]
  * npm run bench -- --mode providers   (per-provider adapter vs raw emulator capacity: bench/providers.ts)
+ * npm run bench -- --mode analytics   (GET /v1/analytics over 1,000,000 deliveries: bench/analytics.ts)
  *
  * Starts `herald serve` (SQLite, embedded queue, sandbox providers) on a fresh data dir as a child
  * process and drives it over HTTP:
@@ -38,8 +39,13 @@ if (MODE === 'providers') {
   await runProviderBench(COUNT);
   process.exit(0);
 }
+if (MODE === 'analytics') {
+  const { runAnalyticsBench } = await import('./analytics.js');
+  await runAnalyticsBench({ deliveries: arg('deliveries', 1_000_000), postgres: process.argv.includes('--postgres') });
+  process.exit(0);
+}
 if (MODE !== 'embedded') {
-  console.error(`unknown --mode ${MODE}: embedded (default) or providers`);
+  console.error(`unknown --mode ${MODE}: embedded (default), providers or analytics`);
   process.exit(2);
 }
 

@@ -24,6 +24,8 @@ export interface Config {
   metricsToken?: string;
   /** OTEL_EXPORTER_OTLP_ENDPOINT: when set, traces go there over OTLP/HTTP; when unset tracing costs nothing. */
   otlpEndpoint?: string;
+  /** HERALD_WEBHOOK_ALLOW_PRIVATE=1: webhook URLs may reach loopback and private addresses (receivers on the same host or network). */
+  webhookAllowPrivate: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -69,6 +71,10 @@ export function loadConfig(env: Env = process.env, opts: { readDotEnv?: boolean 
   }
   const queuePrefix = env.HERALD_QUEUE_PREFIX || 'herald';
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(queuePrefix)) throw new ConfigError('HERALD_QUEUE_PREFIX must be 1–64 of A–Z a–z 0–9 _ . -');
+  const allowPrivateRaw = env.HERALD_WEBHOOK_ALLOW_PRIVATE;
+  if (allowPrivateRaw !== undefined && allowPrivateRaw !== '' && allowPrivateRaw !== '0' && allowPrivateRaw !== '1') {
+    throw new ConfigError('HERALD_WEBHOOK_ALLOW_PRIVATE must be 1 or 0');
+  }
   const sandboxRaw = env.HERALD_SANDBOX;
   if (sandboxRaw !== undefined && sandboxRaw !== '' && sandboxRaw !== '0' && sandboxRaw !== '1') {
     throw new ConfigError('HERALD_SANDBOX must be 1 or 0');
@@ -100,5 +106,6 @@ export function loadConfig(env: Env = process.env, opts: { readDotEnv?: boolean 
     logLevel: env.HERALD_LOG_LEVEL || 'info',
     metricsToken: env.HERALD_METRICS_TOKEN || undefined,
     otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT ? env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '') : undefined,
+    webhookAllowPrivate: allowPrivateRaw === '1',
   };
 }

@@ -22,6 +22,9 @@ import { startSandboxEmulators, type SandboxEmulators } from './emulators/sandbo
 import { SandboxOutbox } from './channels/sandbox/sandbox-outbox.js';
 import { Worker } from './worker/worker.js';
 import { FanoutWorker } from './worker/fanout-worker.js';
+import { WebhookWorker } from './worker/webhook-worker.js';
+import { WebhookDispatcher } from './services/webhook-dispatcher.js';
+import { RetentionJob } from './worker/retention-job.js';
 import { buildServer } from './http/server.js';
 import { Metrics } from './services/metrics.js';
 import { startTracing } from './telemetry.js';
@@ -41,6 +44,10 @@ export interface Herald {
   worker?: Worker;
   /** Streams topic sends to their subscribers (worker side). */
   fanout?: FanoutWorker;
+  /** Sends the events table to the apps' webhooks (worker side). */
+  webhooks?: WebhookWorker;
+  /** Prunes events and finished deliveries past each app's retention (worker side, one process at a time). */
+  retention?: RetentionJob;
   scheduler?: Scheduler;
   alerts?: AlertService;
   /** Where the HTTP server listens, once started. */
@@ -112,6 +119,8 @@ export async function startHerald(config: Config, logger: Logger, opts: StartOpt
       herald.alerts?.stop();
       await herald.scheduler?.stop();
       await herald.fanout?.stop();
+      await herald.webhooks?.stop();
+      await herald.retention?.stop();
       await herald.worker?.stop();
       await sweeper?.stop();
       await queue.close();
@@ -134,6 +143,24 @@ export async function startHerald(config: Config, logger: Logger, opts: StartOpt
     const fanouts = new FanoutService(store, queue, send, clock, logger, { pageSize: 1000, leaseMs: config.leaseMs });
     herald.fanout = new FanoutWorker(fanouts, store.capCounters, clock, logger, { idlePollMs: 250, pruneEveryMs: 600_000 });
     herald.fanout.start();
+    // Its own loop, apart from the delivery workers: a slow receiver never slows sending. A claim outlives
+    // one POST (10 s timeout), so two processes never send the same batch at once.
+    const webhookTimeoutMs = 10_000;
+    const dispatcher = new WebhookDispatcher(store, box, clock, logger, {
+      timeoutMs: webhookTimeoutMs,
+      leaseMs: Math.max(config.leaseMs, webhookTimeoutMs + 5_000),
+      batchSize: 500,
+      scanSize: 2000,
+      allowPrivate: config.webhookAllowPrivate,
+      retryBaseMs: config.retryBaseMs,
+      retryCapMs: 300_000,
+      keepAttempts: 1000,
+    });
+    herald.webhooks = new WebhookWorker(dispatcher, logger, { idlePollMs: 200, concurrency: 32 });
+    herald.webhooks.start();
+    // Hourly, under a lease so one process prunes at a time; batches of 1,000 keep each DELETE short.
+    herald.retention = new RetentionJob(store, clock, logger, { everyMs: 3_600_000, leaseMs: 300_000, batchSize: 1000, pollMs: 60_000 });
+    herald.retention.start();
     sweeper?.start();
     herald.scheduler = new Scheduler(store, send, clock, logger);
     herald.scheduler.start();
@@ -153,6 +180,10 @@ export async function startHerald(config: Config, logger: Logger, opts: StartOpt
 }
 
 /**
+ * HERALD_BOOTSTRAP_KEY/SECRET when set; otherwise, on a fresh data dir, a default app whose
+ * credentials are kept in the data dir (mode 0600) so `npm start` can print them on every start.
+ */
+/**
  * Before forking `herald serve --workers N`: migrate and make the start-up credentials once, in
  * the primary, so N processes do not race to create the default app.
  */
@@ -166,10 +197,6 @@ export async function prepareData(config: Config): Promise<Herald['credentials']
   }
 }
 
-/**
- * HERALD_BOOTSTRAP_KEY/SECRET when set; otherwise, on a fresh data dir, a default app whose
- * credentials are kept in the data dir (mode 0600) so `npm start` can print them on every start.
- */
 async function ensureCredentials(config: Config, apps: AppService): Promise<Herald['credentials']> {
   if (config.bootstrap) {
     await apps.ensure(config.bootstrap.key, config.bootstrap.secret);

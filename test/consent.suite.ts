@@ -178,10 +178,10 @@ export function consentSuite(db: DbKind): void {
   describe('settings', () => {
     it('shows defaults, sets sections, and refuses unknown keys and bad values without changing anything', async () => {
       const { api } = await appClient('settings');
-      expect((await api('GET', '/v1/settings')).body).toEqual({ frequency_caps: {}, api_rate_limit: { limit: 6000, window_s: 60 }, client_templates: [], default_timezone: 'UTC', alerts: {} });
+      expect((await api('GET', '/v1/settings')).body).toEqual({ frequency_caps: {}, api_rate_limit: { limit: 6000, window_s: 60 }, client_templates: [], default_timezone: 'UTC', alerts: {}, retention: { events_days: 90, deliveries_days: 365 } });
       const put = await api('PUT', '/v1/settings', { frequency_caps: { sms: { limit: 3, window_s: 3600 } } });
       expect(put.status).toBe(200);
-      expect(put.body).toEqual({ frequency_caps: { sms: { limit: 3, window_s: 3600 } }, api_rate_limit: { limit: 6000, window_s: 60 }, client_templates: [], default_timezone: 'UTC', alerts: {} });
+      expect(put.body).toEqual({ frequency_caps: { sms: { limit: 3, window_s: 3600 } }, api_rate_limit: { limit: 6000, window_s: 60 }, client_templates: [], default_timezone: 'UTC', alerts: {}, retention: { events_days: 90, deliveries_days: 365 } });
       const bad = [
         { foo: 1 },
         { frequency_caps: { fax: { limit: 1, window_s: 60 } } },
@@ -202,7 +202,7 @@ export function consentSuite(db: DbKind): void {
       expect((await api('GET', '/v1/settings')).body.frequency_caps).toEqual({ sms: { limit: 3, window_s: 3600 } });
       // Other sections are left alone; null returns a section to its defaults.
       await api('PUT', '/v1/settings', { api_rate_limit: { limit: 100, window_s: 10 } });
-      expect((await api('GET', '/v1/settings')).body).toEqual({ frequency_caps: { sms: { limit: 3, window_s: 3600 } }, api_rate_limit: { limit: 100, window_s: 10 }, client_templates: [], default_timezone: 'UTC', alerts: {} });
+      expect((await api('GET', '/v1/settings')).body).toEqual({ frequency_caps: { sms: { limit: 3, window_s: 3600 } }, api_rate_limit: { limit: 100, window_s: 10 }, client_templates: [], default_timezone: 'UTC', alerts: {}, retention: { events_days: 90, deliveries_days: 365 } });
       await api('PUT', '/v1/settings', { frequency_caps: null });
       expect((await api('GET', '/v1/settings')).body.frequency_caps).toEqual({});
     });

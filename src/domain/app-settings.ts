@@ -30,9 +30,19 @@ export interface AlertThresholds {
   dead_letters_per_hour?: number;
 }
 
+/** How long the log keeps what it records (worker/retention-job.ts prunes what is older). */
+export interface RetentionSettings {
+  /** Timeline events, by when each happened. */
+  events_days: number;
+  /** Deliveries in a final status, and notifications with no delivery left, by when they were created. */
+  deliveries_days: number;
+}
+
 export interface AppSettings {
   frequency_caps?: Partial<Record<Channel, FrequencyCap>>;
   api_rate_limit?: ApiRateLimit;
+  /** Either field may be left out: it keeps its default. */
+  retention?: Partial<RetentionSettings>;
   client_templates?: string[];
   alerts?: AlertThresholds;
   default_timezone?: string;
@@ -40,6 +50,8 @@ export interface AppSettings {
 
 /** 100 requests a second, sustained, per app: far above one service's normal use, low enough to stop a runaway loop. */
 export const DEFAULT_API_RATE_LIMIT: ApiRateLimit = { limit: 6000, window_s: 60 };
+/** A quarter of timelines for support questions; a year of deliveries for yearly reports. */
+export const DEFAULT_RETENTION: RetentionSettings = { events_days: 90, deliveries_days: 365 };
 export const DEFAULT_EXEMPT_CATEGORIES: readonly string[] = ['transactional'];
 
 /** Stored settings; a row written by an older version or by hand never breaks a send. */
@@ -59,8 +71,16 @@ export function effectiveSettings(s: AppSettings): Required<AppSettings> {
     ...s,
     frequency_caps: s.frequency_caps ?? {},
     api_rate_limit: s.api_rate_limit ?? DEFAULT_API_RATE_LIMIT,
+    retention: effectiveRetention(s),
     client_templates: s.client_templates ?? [],
     default_timezone: s.default_timezone ?? 'UTC',
     alerts: s.alerts ?? {},
   };
+}
+
+/** The app's retention with defaults for what it leaves out; a hand-written non-number keeps the default. */
+export function effectiveRetention(s: AppSettings): RetentionSettings {
+  const r = s.retention ?? {};
+  const days = (v: unknown, fallback: number) => (typeof v === 'number' && Number.isInteger(v) && v >= 1 ? v : fallback);
+  return { events_days: days(r.events_days, DEFAULT_RETENTION.events_days), deliveries_days: days(r.deliveries_days, DEFAULT_RETENTION.deliveries_days) };
 }

@@ -18,11 +18,14 @@ import { providerRoutes } from './routes/providers.js';
 import { hookRoutes } from './routes/hooks.js';
 import { trackingRoutes } from './routes/tracking.js';
 import { scheduleRoutes } from './routes/schedules.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { alertRoutes } from './routes/alerts.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { topicRoutes } from './routes/topics.js';
 import { settingsRoutes } from './routes/settings.js';
+import { analyticsRoutes } from './routes/analytics.js';
 import { installApiRateLimit } from './rate-limit.js';
+import { dashboardRoutes } from './dashboard/index.js';
 
 /** Routes that need no credentials; everything under /v1 needs an app's Basic credentials. */
 const PUBLIC = /^\/(healthz|readyz|openapi\.json|docs)(\/|$|\?)/;
@@ -69,6 +72,7 @@ export async function buildServer(deps: HttpDeps, logger: Logger): Promise<Fasti
     await userRoutes(scope, deps);
     await topicRoutes(scope, deps);
     await settingsRoutes(scope, deps);
+    await analyticsRoutes(scope, deps);
     await templateRoutes(scope, deps);
     await notificationRoutes(scope, deps);
     await queueRoutes(scope, deps);
@@ -77,9 +81,11 @@ export async function buildServer(deps: HttpDeps, logger: Logger): Promise<Fasti
     await hookRoutes(scope, deps);
     await trackingRoutes(scope, deps);
     await scheduleRoutes(scope, deps);
+    await webhookRoutes(scope, deps);
     await alertRoutes(scope, deps);
     await meRoutes(scope, deps, userTokens);
     await exampleRoutes(scope);
+    await dashboardRoutes(scope, deps);
   });
   return app;
 }

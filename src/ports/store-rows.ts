@@ -171,6 +171,13 @@ export interface FanoutsRow {
   finished_at: number | null;
 }
 
+/** A named lease (migration 006): who runs a periodic job (e.g. the retention pass) until when. */
+export interface JobLeasesRow {
+  name: string;
+  owner: string;
+  lease_until: number;
+}
+
 /** One frequency-cap window's count for one app, user and channel. */
 export interface CapCountersRow {
   app_id: string;

@@ -1,5 +1,6 @@
 import type { Channel } from '../domain/delivery.js';
 import type { CapClaim } from '../domain/frequency-caps.js';
+import type { AnalyticsCounts, AnalyticsQuery } from '../domain/analytics.js';
 import type {
   AppsRow,
   DeliveriesRow,
@@ -14,6 +15,7 @@ import type {
   TopicSubscriptionsRow,
   UsersRow,
 } from './store-rows.js';
+import type { WebhookStore } from './webhook-store.js';
 
 export type * from './store-rows.js';
 
@@ -103,6 +105,18 @@ export interface OpenDueQuery {
   /** The previous page's last row: the walk goes on after it. */
   after?: OpenDue;
   limit: number;
+}
+
+/** Where the retention job's walk over an app's old rows (in created_at, id order) stopped. */
+export interface PruneCursor {
+  created_at: number;
+  id: string;
+}
+
+export interface PruneBatch {
+  deleted: number;
+  /** Null when the walk is done. */
+  next: PruneCursor | null;
 }
 
 export interface OpenDue {
@@ -275,6 +289,34 @@ export interface Store {
     openAmong(ids: string[]): Promise<string[]>;
     deadByChannel(): Promise<Partial<Record<Channel, number>>>;
   };
+
+  /** `GET /v1/analytics`: the app's deliveries created in [since, until), counted per group in the database. */
+  analytics: {
+    counts(appId: string, q: AnalyticsQuery): Promise<AnalyticsCounts[]>;
+  };
+
+  /** The retention job's batched deletes; each call removes at most `limit` rows. */
+  retention: {
+    /** Apps (id and settings JSON) in id order after `afterId`. */
+    appsAfter(afterId: string | null, limit: number): Promise<{ id: string; settings: string }[]>;
+    /** The app's oldest events with `at` before `before`; returns how many were deleted. */
+    pruneEvents(appId: string, before: number, limit: number): Promise<number>;
+    /** One page of the app's deliveries created before `before`, after the cursor: the terminal ones are deleted. */
+    pruneDeliveries(appId: string, before: number, after: PruneCursor | null, limit: number): Promise<PruneBatch>;
+    /** One page of the app's notifications created before `before`: those with no delivery left and no running fan-out are deleted. */
+    pruneNotifications(appId: string, before: number, after: PruneCursor | null, limit: number): Promise<PruneBatch>;
+  };
+
+  /** Named leases: at most one holder at a time across all processes (periodic jobs such as retention). */
+  jobLeases: {
+    /** Takes the lease until `until` when nobody holds it at `now`; false when someone does. */
+    claim(name: string, owner: string, now: number, until: number): Promise<boolean>;
+    /** Moves the lease's end while `owner` still holds it; false when it was taken over. */
+    extend(name: string, owner: string, until: number): Promise<boolean>;
+  };
+
+  /** Outbound event webhooks: configuration, cursors over the events table, and the POST log (ports/webhook-store.ts). */
+  webhooks: WebhookStore;
 
   /** The embedded queue's table operations (the queue lives in the log's deliveries rows). */
   queueTable: {

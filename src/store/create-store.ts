@@ -20,6 +20,9 @@ import { sweepQueries } from './queries/sweep.js';
 import { topicQueries } from './queries/topics.js';
 import { fanoutQueries } from './queries/fanouts.js';
 import { capCounterQueries } from './queries/cap-counters.js';
+import { webhookQueries } from './queries/webhooks.js';
+import { analyticsQueries } from './queries/analytics.js';
+import { jobLeaseQueries, retentionQueries } from './queries/retention.js';
 
 /**
  * One Store over Kysely for both databases: the queries are written once and the few differences
@@ -51,5 +54,9 @@ export function createStore(databaseUrl: string, opts: { poolSize?: number } = {
     capCounters: capCounterQueries(db),
     queueTable: queueTableQueries(db, dialect),
     sweep: sweepQueries(db),
+    webhooks: webhookQueries(db, dialect),
+    analytics: analyticsQueries(db),
+    retention: retentionQueries(db),
+    jobLeases: jobLeaseQueries(db),
   };
 }

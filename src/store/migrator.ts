@@ -4,6 +4,8 @@ import * as m001 from './migrations/001-initial.js';
 import * as m002 from './migrations/002-tracking.js';
 import * as m003 from './migrations/003-consent.js';
 import * as m004 from './migrations/004-schedules.js';
+import * as m005 from './migrations/005-webhooks.js';
+import * as m006 from './migrations/006-analytics.js';
 import * as m007 from './migrations/007-trace.js';
 import * as m008 from './migrations/008-alerts.js';
 
@@ -13,6 +15,8 @@ const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, d: DialectName): Prom
   '002-tracking': m002,
   '003-consent': m003,
   '004-schedules': m004,
+  '005-webhooks': m005,
+  '006-analytics': m006,
   '007-trace': m007,
   '008-alerts': m008,
 };

@@ -6,6 +6,7 @@ import type {
   DevicesRow,
   EventsRow,
   FanoutsRow,
+  JobLeasesRow,
   NotificationsRow,
   ProvidersRow,
   AlertsRow,
@@ -14,6 +15,7 @@ import type {
   TopicSubscriptionsRow,
   UsersRow,
 } from '../ports/store-rows.js';
+import type { WebhookAttemptsRow, WebhooksRow } from '../ports/webhook-store.js';
 
 /** Kysely's view of the tables; the row types live in the Store port. */
 export interface Database {
@@ -30,4 +32,7 @@ export interface Database {
   schedules: SchedulesRow;
   fanouts: FanoutsRow;
   cap_counters: CapCountersRow;
+  job_leases: JobLeasesRow;
+  webhooks: WebhooksRow;
+  webhook_attempts: WebhookAttemptsRow;
 }

@@ -31,6 +31,11 @@ const SECTIONS = {
     { limit: Type.Integer({ minimum: 1, maximum: 100_000_000 }), window_s: Type.Integer({ minimum: 1, maximum: 86_400 }) },
     strict,
   ),
+  // How long the log keeps events and finished deliveries (worker/retention-job.ts); a field left out keeps its default.
+  retention: Type.Object(
+    { events_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 36_500 })), deliveries_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 36_500 })) },
+    strict,
+  ),
   // Templates client apps may send to their own user through POST /v1/me/notifications.
   client_templates: Type.Array(IdString, { maxItems: 500, uniqueItems: true }),
   // Timezone for users without one (send_at_local, quiet hours).
