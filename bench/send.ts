@@ -44,8 +44,25 @@ if (MODE === 'analytics') {
   await runAnalyticsBench({ deliveries: arg('deliveries', 1_000_000), postgres: process.argv.includes('--postgres') });
   process.exit(0);
 }
+if (MODE === 'scaled') {
+  const { runScaledBench } = await import('./scaled.js');
+  await runScaledBench({
+    count: arg('count', 200_000),
+    batch: BATCH,
+    concurrency: CONCURRENCY,
+    rate: arg('rate', 1000),
+    seconds: SECONDS,
+    users: arg('users', 1000),
+    baseline: !process.argv.includes('--no-baseline'),
+    herald: !process.argv.includes('--no-herald'),
+    workerConcurrency: arg('worker-concurrency', 200),
+    latencyMs: arg('latency', 20),
+    leaseMs: arg('lease-ms', 0),
+  });
+  process.exit(0);
+}
 if (MODE !== 'embedded') {
-  console.error(`unknown --mode ${MODE}: embedded (default), providers or analytics`);
+  console.error(`unknown --mode ${MODE}: embedded (default), providers, analytics or scaled`);
   process.exit(2);
 }
 
