@@ -27,10 +27,10 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import type { EmulatorInfo, EmulatorStats } from './emulator-process.js';
 import { BENCH_TEMPLATE, benchNotification, benchUser } from './baseline/shared.js';
+import { freshPostgres } from '../test/helpers/postgres.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DIST_BENCH = path.join(ROOT, 'dist/bench');
-const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = 'redis://127.0.0.1:6379/7';
 const AUTH = `Basic ${Buffer.from('bench-key:bench-secret').toString('base64')}`;
 const SAMPLE_MS = 2000;
@@ -446,22 +446,8 @@ async function heraldLatencies(db: pg.Client, times: Map<string, number>, from: 
   return { sorted: out.sort((a, b) => a - b), unmatched };
 }
 
-async function createDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `herald_bench_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  return {
-    url: `postgres://postgres@127.0.0.1:5432/${name}`,
-    async drop() {
-      const c = new pg.Client({ connectionString: ADMIN_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
+/** A fresh database for one run (the tests' helper, named so leftovers are recognisable). */
+const createDatabase = () => freshPostgres('herald_bench');
 
 interface HeraldFigures {
   phase: PhaseResult;

@@ -17,8 +17,8 @@ export async function postgresAvailable(): Promise<boolean> {
 }
 
 /** A fresh, empty database per test file; dropped by the returned function. */
-export async function freshPostgres(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `herald_test_${randomBytes(6).toString('hex')}`;
+export async function freshPostgres(prefix = 'herald_test'): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
