@@ -19,18 +19,24 @@ export const PAGE_HEADERS = {
   'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
 };
 
+// Sized for a phone held in one hand: 17 px text, every label and the button at least 48 px tall
+// (above the 44 px touch guideline), and nothing wider than the screen — a long topic name or a
+// long German word wraps instead of pushing the page sideways (fieldsets would grow to fit it).
 const STYLE = `
 *{box-sizing:border-box}
-body{margin:0;font:17px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1a1a1a;background:#f5f5f5}
-main{max-width:34rem;margin:0 auto;padding:1.25rem}
-h1{font-size:1.5rem;margin:.5rem 0 1rem}
-fieldset{border:1px solid #d0d0d0;border-radius:.5rem;background:#fff;margin:0 0 1rem;padding:.5rem 1rem}
-fieldset fieldset{border:0;border-top:1px solid #e5e5e5;border-radius:0;margin:0;padding:.5rem 0 0}
-legend{font-weight:600;padding:0 .25rem}
-label{display:flex;align-items:center;gap:.75rem;min-height:3rem;cursor:pointer}
-input[type=checkbox]{width:1.5rem;height:1.5rem;margin:0;flex:none}
-button{width:100%;min-height:3rem;font:inherit;font-weight:600;color:#fff;background:#1f5fbf;border:0;border-radius:.5rem;cursor:pointer}
-.notice{background:#e6f4ea;border:1px solid #9ccfa9;border-radius:.5rem;padding:.75rem 1rem}
+html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
+body{margin:0;font:17px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1a1a1a;background:#f5f5f5;overflow-wrap:anywhere;hyphens:auto}
+main{max-width:34rem;margin:0 auto;padding:1.25rem 1rem 2rem}
+h1{font-size:1.5rem;line-height:1.25;margin:.5rem 0 1rem}
+fieldset{min-width:0;border:1px solid #c4c4c4;border-radius:.5rem;background:#fff;margin:0 0 1rem;padding:.5rem 1rem}
+fieldset fieldset{border:0;border-top:1px solid #e0e0e0;border-radius:0;margin:0;padding:.5rem 0 0}
+legend{font-weight:600;padding:0 .25rem;max-width:100%}
+label{display:flex;align-items:center;gap:.75rem;min-height:3rem;padding:.25rem 0;cursor:pointer}
+input[type=checkbox]{width:1.5rem;height:1.5rem;margin:0;flex:none;accent-color:#1f5fbf}
+button{display:block;width:100%;min-height:3rem;padding:.5rem 1rem;font:inherit;font-weight:600;color:#fff;background:#1f5fbf;border:0;border-radius:.5rem;cursor:pointer}
+button:active{background:#17498f}
+:focus-visible{outline:3px solid #ffbf47;outline-offset:2px;box-shadow:0 0 0 5px #1a1a1a}
+.notice{background:#e6f4ea;border:1px solid #8cc49a;border-radius:.5rem;padding:.75rem 1rem}
 `;
 
 function layout(words: ConsentStrings, title: string, body: string): string {
