@@ -151,6 +151,8 @@ export interface Store {
     upsert(user: UsersRow): Promise<UsersRow>;
     get(appId: string, id: string): Promise<UsersRow | undefined>;
     getMany(appId: string, ids: string[]): Promise<UsersRow[]>;
+    /** The dashboard's user list: ids starting with `prefix` (all when empty), in id order after `after`. */
+    list(appId: string, q: { prefix?: string; after?: string; limit: number }): Promise<UsersRow[]>;
     /** Bulk import: users whose id exists are left as they are. */
     insertMany(users: UsersRow[]): Promise<void>;
     setPreferences(appId: string, id: string, preferences: string, now: number): Promise<boolean>;
@@ -172,6 +174,8 @@ export interface Store {
     put(t: Omit<TemplatesRow, 'version' | 'deleted'>): Promise<TemplatesRow>;
     latest(appId: string, key: string): Promise<TemplatesRow | undefined>;
     latestMany(appId: string, keys: string[]): Promise<TemplatesRow[]>;
+    /** The dashboard's template list: the latest version of each live template, in key order after `after`. */
+    list(appId: string, q: { after?: string; limit: number }): Promise<TemplatesRow[]>;
     versions(appId: string, key: string): Promise<TemplatesRow[]>;
     remove(appId: string, key: string): Promise<boolean>;
   };

@@ -111,6 +111,14 @@ export class ConfiguredDirectory implements ProviderDirectory {
     return adapter;
   }
 
+  /**
+   * A one-off adapter for a configuration, built the way this directory builds the ones it serves
+   * (same trust anchors and receipt URLs, same sandbox rules), for a test send; the caller closes it.
+   */
+  build(provider: ProviderName, config: Record<string, unknown>): ChannelAdapter {
+    return this.wrap(PROVIDERS[provider].create(config, this.ctx));
+  }
+
   private breaker(appId: string, provider: ProviderName): CircuitBreaker {
     const key = `${this.source.shared ? '*' : appId}/${provider}`;
     let b = this.breakers.get(key);

@@ -97,6 +97,20 @@ export function storeContract(make: () => Promise<{ store: Store; cleanup: () =>
       expect(await store.users.erase(APP, 'gone')).toBe(false);
     });
 
+    it('lists users by id prefix in id order, one page after another, per app', async () => {
+      const u = { app_id: 'list-app', email: null, phone: null, locale: null, timezone: null, name: null, data: null, preferences: null, created_at: T0, updated_at: T0 };
+      for (const id of ['ada', 'ada.2', 'ADA', 'adam', 'a_b', 'axb', 'bob']) await store.users.upsert({ ...u, id });
+      await store.users.upsert({ ...u, app_id: 'list-other', id: 'ada-theirs' });
+      const ids = async (q: { prefix?: string; after?: string; limit: number }) => (await store.users.list('list-app', q)).map((x) => x.id);
+      expect(await ids({ prefix: 'ada', limit: 10 })).toEqual(['ada', 'ada.2', 'adam']);
+      expect(await ids({ prefix: 'ada', limit: 2 })).toEqual(['ada', 'ada.2']);
+      expect(await ids({ prefix: 'ada', after: 'ada.2', limit: 2 })).toEqual(['adam']);
+      // `_` is a character here, not LIKE's wildcard.
+      expect(await ids({ prefix: 'a_', limit: 10 })).toEqual(['a_b']);
+      expect((await ids({ limit: 100 })).sort()).toEqual(['ADA', 'a_b', 'ada', 'ada.2', 'adam', 'axb', 'bob'].sort());
+      expect(await ids({ prefix: 'zz', limit: 10 })).toEqual([]);
+    });
+
     it('registers devices idempotently and deactivates them', async () => {
       const d = { id: newId(), app_id: APP, user_id: 'u1', platform: 'ios', token: 'bb', subscription: null, active: 1, deactivated_reason: null, created_at: T0, updated_at: T0 };
       const first = await store.devices.register(d);
@@ -118,6 +132,18 @@ export function storeContract(make: () => Promise<{ store: Store; cleanup: () =>
       expect(await store.templates.latest(APP, 'welcome')).toBeUndefined();
       expect((await store.templates.put(t)).version).toBe(3);
       expect((await store.templates.versions(APP, 'welcome')).map((x) => x.version)).toEqual([3, 2, 1]);
+    });
+
+    it('lists the latest version of each live template in key order, one page after another, per app', async () => {
+      const t = { app_id: 'tpl-app', category: null, channels: '{"sms":{"text":"x"}}', locales: null, created_at: T0 };
+      for (const key of ['b', 'a', 'c', 'gone']) await store.templates.put({ ...t, key });
+      await store.templates.put({ ...t, key: 'a', channels: '{"sms":{"text":"a2"}}' });
+      await store.templates.remove('tpl-app', 'gone');
+      await store.templates.put({ ...t, app_id: 'tpl-other', key: 'theirs' });
+      const list = async (q: { after?: string; limit: number }) => (await store.templates.list('tpl-app', q)).map((x) => `${x.key}@${x.version}`);
+      expect(await list({ limit: 10 })).toEqual(['a@2', 'b@1', 'c@1']);
+      expect(await list({ limit: 2 })).toEqual(['a@2', 'b@1']);
+      expect(await list({ after: 'b', limit: 2 })).toEqual(['c@1']);
     });
   });
 

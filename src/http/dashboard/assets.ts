@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { notFound } from '../../domain/errors.js';
 
-const FILES: Record<string, string> = {
-  'dashboard.css': 'text/css; charset=utf-8',
-  'dashboard.js': 'text/javascript; charset=utf-8',
+const TYPES: Record<string, string> = {
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
 };
 
 /** The repository's dashboard/ folder, found upward from here (src/ under tests, dist/src/ when built). */
@@ -21,14 +21,15 @@ function dashboardDir(): string | undefined {
 }
 
 /**
- * The stylesheet and the script, as written (nothing to build). Read once at start; served with an
+ * The stylesheets and scripts in dashboard/ (every .css and .js there), as written (nothing to build). Read once at start; served with an
  * ETag and `no-cache`, so a browser revalidates cheaply and never keeps an old copy after an upgrade.
  */
 export async function assetRoutes(app: FastifyInstance): Promise<void> {
   const root = dashboardDir();
   const files = new Map<string, { body: Buffer; etag: string; type: string }>();
-  for (const [name, type] of Object.entries(FILES)) {
-    if (!root) break;
+  for (const name of root ? readdirSync(root) : []) {
+    const type = TYPES[path.extname(name)];
+    if (!type || !root) continue;
     const body = readFileSync(path.join(root, name));
     files.set(name, { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` });
   }

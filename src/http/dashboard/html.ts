@@ -69,12 +69,15 @@ export interface NavState {
   appName: string;
   csrf: string;
   sandbox: boolean;
-  current: 'overview' | 'notifications' | 'dead-letters' | 'sandbox' | null;
+  current: 'overview' | 'notifications' | 'templates' | 'users' | 'providers' | 'dead-letters' | 'sandbox' | null;
 }
 
 const NAV: { id: Exclude<NavState['current'], null>; href: string; label: string; sandboxOnly?: boolean }[] = [
   { id: 'overview', href: '/dashboard', label: 'Overview' },
   { id: 'notifications', href: '/dashboard/notifications', label: 'Notifications' },
+  { id: 'templates', href: '/dashboard/templates', label: 'Templates' },
+  { id: 'users', href: '/dashboard/users', label: 'Users' },
+  { id: 'providers', href: '/dashboard/providers', label: 'Providers' },
   { id: 'dead-letters', href: '/dashboard/dead-letters', label: 'Dead letters' },
   { id: 'sandbox', href: '/dashboard/sandbox', label: 'Sandbox', sandboxOnly: true },
 ];
@@ -84,7 +87,12 @@ export function postForm(action: string, csrf: string, inner: Html, attrs: Html 
   return html`<form method="post" action="${action}"${attrs}><input type="hidden" name="csrf" value="${csrf}">${inner}</form>`;
 }
 
-export function layout(opts: { title: string; nav?: NavState; body: Html; live?: boolean }): string {
+/**
+ * A page. `live` loads dashboard.js (the overview's refresh and shared helpers); `styles` and `scripts`
+ * name a page's own files in dashboard/ (e.g. 'templates.css'), so each page's look and behaviour
+ * stays in a file of its own.
+ */
+export function layout(opts: { title: string; nav?: NavState; body: Html; live?: boolean; styles?: string[]; scripts?: string[] }): string {
   const nav = opts.nav;
   const header = nav
     ? html`<header class="top">
@@ -105,7 +113,9 @@ ${html`<html lang="en">
 <meta name="robots" content="noindex, nofollow">
 <title>${opts.title} · Herald</title>
 <link rel="stylesheet" href="/dashboard/assets/dashboard.css">
+${(opts.styles ?? []).map((f) => html`<link rel="stylesheet" href="/dashboard/assets/${f}">`)}
 ${opts.live ? html`<script src="/dashboard/assets/dashboard.js" defer></script>` : ''}
+${(opts.scripts ?? []).map((f) => html`<script src="/dashboard/assets/${f}" defer></script>`)}
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>

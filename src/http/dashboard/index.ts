@@ -11,6 +11,9 @@ import { overviewRoutes } from './overview.js';
 import { notificationLogRoutes } from './notifications.js';
 import { deadLetterRoutes } from './dead-letters.js';
 import { sandboxPageRoutes } from './sandbox.js';
+import { templatePageRoutes } from './templates.js';
+import { userPageRoutes } from './users.js';
+import { providerPageRoutes } from './providers.js';
 
 /**
  * The web dashboard (SPEC §8): server-rendered pages at `/` (sign in) and `/dashboard/…`, with one
@@ -65,6 +68,9 @@ export async function dashboardRoutes(app: FastifyInstance, deps: HttpDeps): Pro
       });
       await overviewRoutes(d, ctx);
       await notificationLogRoutes(d, ctx);
+      await templatePageRoutes(d, ctx);
+      await userPageRoutes(d, ctx);
+      await providerPageRoutes(d, ctx);
       await deadLetterRoutes(d, ctx);
       await sandboxPageRoutes(d, ctx);
       await signOutRoute(d, ctx);

@@ -9,10 +9,12 @@ import type { HttpDeps } from '../deps.js';
 import { ContentChannels, IdString } from '../schemas.js';
 
 const KeyParams = Type.Object({ key: IdString });
-const TemplateBody = Type.Object({
+/** A locale override's tag: `ko`, `pt-BR`, `zh_Hant_TW`. */
+export const LocaleTag = Type.String({ pattern: '^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$' });
+export const TemplateBody = Type.Object({
   category: Type.Optional(Type.Union([IdString, Type.Null()])),
   channels: ContentChannels,
-  locales: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$' }), ContentChannels)),
+  locales: Type.Optional(Type.Record(LocaleTag, ContentChannels)),
 });
 const PreviewBody = Type.Object({
   params: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
@@ -31,7 +33,7 @@ function presentTemplate(t: TemplatesRow) {
   };
 }
 
-function segmentInfo(text: string) {
+export function segmentInfo(text: string) {
   const { encoding, parts } = splitSms(text);
   return { encoding, segments: parts.length, characters: [...text].length };
 }

@@ -7,6 +7,8 @@ import { appOf } from '../auth.js';
 import type { HttpDeps } from '../deps.js';
 import { IdString } from '../schemas.js';
 import { presentDevice, presentUser } from '../present.js';
+import type { UsersRow } from '../../ports/store.js';
+import type { Preferences } from '../../domain/preferences.js';
 
 const UserParams = Type.Object({ id: IdString });
 const UserBody = Type.Object({
@@ -63,39 +65,61 @@ export function deviceTarget(body: Static<typeof DeviceBody>): { token: string; 
   return { token: body.platform === 'ios' ? body.token.toLowerCase() : body.token, subscription: null };
 }
 
-export { DeviceBody, PreferencesBody };
+export { DeviceBody, PreferencesBody, UserBody };
+
+type UserDeps = Pick<HttpDeps, 'store' | 'clock'>;
+
+/**
+ * `PUT /v1/users/{id}` (and the dashboard's contact form): checks the addresses, then writes; a field
+ * left out keeps its value, null clears it. Throws a 400 ApiError before anything is written.
+ */
+export async function putUser({ store, clock }: UserDeps, appId: string, id: string, b: Static<typeof UserBody>): Promise<{ user: UsersRow; created: boolean }> {
+  if (b.email != null && !isEmail(b.email)) throw badRequest('invalid_email', 'email is not a valid address', 'email');
+  let phone = b.phone;
+  if (b.phone != null) {
+    phone = normalisePhone(b.phone);
+    if (!phone) throw badRequest('invalid_phone', 'phone must be a valid E.164 number such as +14155552671', 'phone');
+  }
+  if (b.timezone != null && !validTimezone(b.timezone)) throw badRequest('invalid_timezone', 'timezone must be an IANA name such as Europe/Berlin', 'timezone');
+  const now = clock.now();
+  const existing = await store.users.get(appId, id);
+  const pick = <K extends keyof typeof b>(k: K, prev: unknown) => (b[k] === undefined ? prev : b[k]);
+  const user = await store.users.upsert({
+    app_id: appId,
+    id,
+    email: pick('email', existing?.email ?? null) as string | null,
+    phone: (b.phone === undefined ? (existing?.phone ?? null) : phone) as string | null,
+    locale: pick('locale', existing?.locale ?? null) as string | null,
+    timezone: pick('timezone', existing?.timezone ?? null) as string | null,
+    name: pick('name', existing?.name ?? null) as string | null,
+    data: b.data === undefined ? (existing?.data ?? null) : JSON.stringify(b.data),
+    preferences: existing?.preferences ?? null,
+    created_at: existing?.created_at ?? now,
+    updated_at: now,
+  });
+  return { user, created: !existing };
+}
+
+/** What `GET /v1/users/{id}/preferences` answers: the stored choices, with empty channels and categories when none. */
+export function preferencesOf(user: UsersRow): Preferences & { channels: NonNullable<Preferences['channels']>; categories: NonNullable<Preferences['categories']> } {
+  return { channels: {}, categories: {}, ...(user.preferences ? JSON.parse(user.preferences) : {}) };
+}
+
+/** `PUT /v1/users/{id}/preferences` (and the dashboard's form): replaces the user's choices; false when no such user. */
+export async function putPreferences({ store, clock }: UserDeps, appId: string, id: string, body: Static<typeof PreferencesBody>): Promise<boolean> {
+  for (const [cat, flags] of Object.entries(body.categories ?? {})) {
+    for (const ch of Object.keys(flags)) if (!['push', 'sms', 'email'].includes(ch)) throw badRequest('invalid_request', `unknown channel "${ch}"`, `categories.${cat}`);
+  }
+  return store.users.setPreferences(appId, id, JSON.stringify(body), clock.now());
+}
 
 export async function userRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
   const { store, clock } = deps;
 
   app.put('/v1/users/:id', { schema: { tags: ['users'], params: UserParams, body: UserBody } }, async (req, reply) => {
-    const a = appOf(req);
     const { id } = req.params as Static<typeof UserParams>;
-    const b = req.body as Static<typeof UserBody>;
-    if (b.email != null && !isEmail(b.email)) throw badRequest('invalid_email', 'email is not a valid address', 'email');
-    let phone = b.phone;
-    if (b.phone != null) {
-      phone = normalisePhone(b.phone);
-      if (!phone) throw badRequest('invalid_phone', 'phone must be a valid E.164 number such as +14155552671', 'phone');
-    }
-    if (b.timezone != null && !validTimezone(b.timezone)) throw badRequest('invalid_timezone', 'timezone must be an IANA name such as Europe/Berlin', 'timezone');
-    const now = clock.now();
-    const existing = await store.users.get(a.id, id);
-    const pick = <K extends keyof typeof b>(k: K, prev: unknown) => (b[k] === undefined ? prev : b[k]);
-    const user = await store.users.upsert({
-      app_id: a.id,
-      id,
-      email: pick('email', existing?.email ?? null) as string | null,
-      phone: (b.phone === undefined ? (existing?.phone ?? null) : phone) as string | null,
-      locale: pick('locale', existing?.locale ?? null) as string | null,
-      timezone: pick('timezone', existing?.timezone ?? null) as string | null,
-      name: pick('name', existing?.name ?? null) as string | null,
-      data: b.data === undefined ? (existing?.data ?? null) : JSON.stringify(b.data),
-      preferences: existing?.preferences ?? null,
-      created_at: existing?.created_at ?? now,
-      updated_at: now,
-    });
-    return reply.status(existing ? 200 : 201).send(presentUser(user));
+    const { user, created } = await putUser(deps, appOf(req).id, id, req.body as Static<typeof UserBody>);
+    return reply.status(created ? 201 : 200).send(presentUser(user));
   });
 
   app.get('/v1/users/:id', { schema: { tags: ['users'], params: UserParams } }, async (req) => {
@@ -151,16 +175,13 @@ export async function userRoutes(app: FastifyInstance, deps: HttpDeps): Promise<
     const { id } = req.params as Static<typeof UserParams>;
     const user = await store.users.get(appOf(req).id, id);
     if (!user) throw notFound('unknown_user', `no user "${id}"`);
-    return { channels: {}, categories: {}, ...(user.preferences ? JSON.parse(user.preferences) : {}) };
+    return preferencesOf(user);
   });
 
   app.put('/v1/users/:id/preferences', { schema: { tags: ['users'], params: UserParams, body: PreferencesBody } }, async (req) => {
     const { id } = req.params as Static<typeof UserParams>;
     const body = req.body as Static<typeof PreferencesBody>;
-    for (const [cat, flags] of Object.entries(body.categories ?? {})) {
-      for (const ch of Object.keys(flags)) if (!['push', 'sms', 'email'].includes(ch)) throw badRequest('invalid_request', `unknown channel "${ch}"`, `categories.${cat}`);
-    }
-    if (!(await store.users.setPreferences(appOf(req).id, id, JSON.stringify(body), clock.now()))) throw notFound('unknown_user', `no user "${id}"`);
+    if (!(await putPreferences(deps, appOf(req).id, id, body))) throw notFound('unknown_user', `no user "${id}"`);
     return { channels: {}, categories: {}, ...body };
   });
 }

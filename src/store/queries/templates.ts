@@ -39,6 +39,10 @@ export function templateQueries(db: Kysely<Database>): Store['templates'] {
     },
     latest: (appId, key) => latestQuery(appId).where('t.key', '=', key).executeTakeFirst(),
     latestMany: (appId, keys) => (keys.length ? latestQuery(appId).where('t.key', 'in', keys).execute() : Promise.resolve([])),
+    list: (appId, q) => {
+      const page = latestQuery(appId).orderBy('t.key').limit(q.limit);
+      return (q.after ? page.where('t.key', '>', q.after) : page).execute();
+    },
     versions: (appId, key) =>
       db.selectFrom('templates').selectAll().where('app_id', '=', appId).where('key', '=', key).orderBy('version', 'desc').execute(),
     async remove(appId, key) {

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import type { Store } from '../../ports/store.js';
 import { chunks } from '../chunks.js';
@@ -22,6 +22,14 @@ export function userQueries(db: Kysely<Database>): Store['users'] {
         out.push(...(await db.selectFrom('users').selectAll().where('app_id', '=', appId).where('id', 'in', part).execute()));
       }
       return out;
+    },
+    async list(appId, q) {
+      let query = db.selectFrom('users').selectAll().where('app_id', '=', appId);
+      // substr, not LIKE: LIKE ignores case in SQLite but not in PostgreSQL, and would read % and _ in ids.
+      // Not `id >= prefix` either: under a linguistic collation that range is not guaranteed to hold the prefix.
+      if (q.prefix) query = query.where(sql<string>`substr(${sql.ref('id')}, 1, ${sql.lit(q.prefix.length)})`, '=', q.prefix);
+      if (q.after !== undefined) query = query.where('id', '>', q.after);
+      return query.orderBy('id').limit(q.limit).execute();
     },
     async insertMany(users) {
       for (const part of chunks(users, 300)) {
