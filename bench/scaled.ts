@@ -104,7 +104,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const procs: Proc[] = [];
 
 function spawnNode(name: string, script: string, args: string[], env: NodeJS.ProcessEnv): Proc {
-  const child = spawn(process.execPath, [script, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  // BENCH_CPU_PROF=dir: every process of the run writes a V8 CPU profile there when it stops.
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=${name.replace(/\W+/g, '-')}-${Date.now()}.cpuprofile`] : [];
+  const child = spawn(process.execPath, [...prof, script, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   const keep = (d: Buffer) => {
     out = (out + d.toString()).slice(-4000);
@@ -219,6 +221,8 @@ interface CpuSnapshot {
   kernel: number;
   /** pid → utime+stime, per group. */
   bench: Map<number, number>;
+  /** The processes under test: Herald's or the baseline's (everything spawned but the emulators). */
+  service: Map<number, number>;
   postgres: Map<number, number>;
   redis: Map<number, number>;
 }
@@ -230,6 +234,11 @@ export interface CpuShare {
   postgres: number;
   redis: number;
   others: number;
+  /**
+   * CPU seconds used by the system under test: its own node processes (not the emulators, not this
+   * driver), PostgreSQL and Redis. Unlike the shares, it hardly moves when something else loads the machine.
+   */
+  serviceCpuS: { node: number; postgres: number; redis: number };
 }
 
 const TICKS = 100; // USER_HZ on Linux
@@ -264,10 +273,11 @@ function cpuSnapshot(): CpuSnapshot {
   const [user, nice, system, , , irq, softirq, steal] = line;
   const jiffies = (pids: number[]) => new Map(pids.map((pid) => [pid, processJiffies(pid)]));
   const bench = jiffies([process.pid, ...procs.map((p) => p.child.pid ?? 0)]);
+  const service = jiffies(procs.filter((p) => !p.name.startsWith('emulator')).map((p) => p.child.pid ?? 0));
   const postgres = jiffies(pidsOf((c) => c === 'postgres'));
   const redis = jiffies(pidsOf((c) => c.startsWith('redis-server')));
   const kernel = irq + softirq + (steal ?? 0);
-  return { at: Date.now(), machine: user + nice + system + kernel, kernel, bench, postgres, redis };
+  return { at: Date.now(), machine: user + nice + system + kernel, kernel, bench, service, postgres, redis };
 }
 
 /** CPU used between the snapshots by the processes alive at the second (those gone meanwhile are not counted). */
@@ -285,8 +295,24 @@ function cpuShare(a: CpuSnapshot, b: CpuSnapshot): CpuShare {
   const postgres = pct(groupDelta(a.postgres, b.postgres));
   const redis = pct(groupDelta(a.redis, b.redis));
   const kernel = pct(b.kernel - a.kernel);
-  return { machine, kernel, bench, postgres, redis, others: Math.max(0, machine - bench - postgres - redis - kernel) };
+  const secs = (j: number) => j / TICKS;
+  return {
+    machine,
+    kernel,
+    bench,
+    postgres,
+    redis,
+    others: Math.max(0, machine - bench - postgres - redis - kernel),
+    serviceCpuS: { node: secs(groupDelta(a.service, b.service)), postgres: secs(groupDelta(a.postgres, b.postgres)), redis: secs(groupDelta(a.redis, b.redis)) },
+  };
 }
+
+/** The phase's CPU cost of the system under test per 1,000 notifications (load-independent, unlike /s figures). */
+const costText = (c: CpuShare, notifications: number) => {
+  const per = (x: number) => ((x * 1000) / notifications).toFixed(2);
+  const { node, postgres, redis } = c.serviceCpuS;
+  return `${per(node + postgres + redis)} CPU-s per 1,000 notifications (its node processes ${per(node)}, PostgreSQL ${per(postgres)}, Redis ${per(redis)})`;
+};
 
 const cpuText = (c: CpuShare) =>
   `machine ${c.machine}% busy of ${cpus().length * 100}%: this bench's node processes ${c.bench}%, PostgreSQL ${c.postgres}%, Redis ${c.redis}%, irq/softirq ${c.kernel}%, other processes ${c.others}%`;
@@ -645,6 +671,7 @@ export async function runScaledBench(o: ScaledOptions): Promise<void> {
       console.log(`  accept-to-provider at ${o.rate}/s offered for ${o.seconds} s: p50 ${fmt(percentile(herald.lat2.sorted, 50))} ms, p99 ${fmt(percentile(herald.lat2.sorted, 99))} ms  (${fmt(herald.lat2.sorted.length)} deliveries)`);
       console.log(`  delivery statuses: ${herald.statuses}`);
       console.log(`  CPU during phase 1: ${cpuText(h.cpu)}`);
+      console.log(`  cost in phase 1: ${costText(h.cpu, h.accepted)}`);
       console.log(`  CPU during the ${o.rate}/s phase: ${cpuText(herald.cpu2)}`);
       console.log(`  peak memory (VmHWM): ${herald.memory.map(([n, mb]) => `${n} ${mb} MB`).join(', ')}`);
       console.log(`  the day's 16M (10M push, 1M SMS, 5M email) in ${(16_000_000 / herald.deliveredPerSec / 3600).toFixed(2)} hours of this machine's time`);
@@ -656,9 +683,12 @@ export async function runScaledBench(o: ScaledOptions): Promise<void> {
       console.log(`  accepted/s:   ${fmt(b.accepted / bAcceptS)}  (${fmt(b.accepted)} notifications in ${bAcceptS.toFixed(1)} s${b.refused ? `, ${fmt(b.refused)} refused` : ''})`);
       console.log(`  delivered/s:  ${fmt(baseline.deliveredPerSec)}  (${fmt(baseline.received)} received by the emulators, the last ${baseline.lastAfterS.toFixed(1)} s after the first request; ${baseline.failedJobs} jobs failed)`);
       console.log(`  CPU during phase 1: ${cpuText(b.cpu)}`);
+      console.log(`  cost in phase 1: ${costText(b.cpu, b.accepted)}`);
       console.log(`  peak memory (VmHWM): ${baseline.memory.map(([n, mb]) => `${n} ${mb} MB`).join(', ')}`);
       if (herald && h) {
         console.log(`Herald / baseline: delivered/s ${(herald.deliveredPerSec / baseline.deliveredPerSec).toFixed(2)} (goal ≥ 1.0), accepted/s ${(h.accepted / hAcceptS / (b.accepted / bAcceptS)).toFixed(2)}`);
+        const total = (c: CpuShare, n: number) => (c.serviceCpuS.node + c.serviceCpuS.postgres + c.serviceCpuS.redis) / n;
+        console.log(`Baseline / Herald: CPU per notification ${(total(b.cpu, b.accepted) / total(h.cpu, h.accepted)).toFixed(2)} (1.0 = the same cost; the figure other load on the machine moves least)`);
       }
     }
     console.log(`emulator process peak memory (VmHWM): ${emulatorMem} MB; bench driver: ${vmHwmMb(process.pid)} MB`);

@@ -181,6 +181,36 @@ export function storeContract(make: () => Promise<{ store: Store; cleanup: () =>
       expect(d2.status).toBe('queued');
     });
 
+    it('records a batch of mixed outcomes, each with its own fields, and leaves closed deliveries alone', async () => {
+      const b = bundle({ n: 5 });
+      await store.notifications.insert([b]);
+      const [sent, retry, dead, expired, closed] = b.deliveries.map((d) => d.id);
+      await store.notifications.cancel(APP, b.notification.id, T0); // cancels all five…
+      const reopened = bundle({ n: 4 });
+      await store.notifications.insert([reopened]);
+      const ids = reopened.deliveries.map((d) => d.id);
+      const ev = (id: string, type: string) => ({ app_id: APP, notification_id: reopened.notification.id, delivery_id: id, type, at: T0 + 9, data: null });
+      await store.deliveries.recordOutcomes(
+        [
+          { id: ids[0], status: 'sent', provider: 'sendgrid', attempts: 1, providerMessageId: 'msg-1', events: [ev(ids[0], 'sent')] },
+          { id: ids[1], status: 'queued', provider: 'smtp', attempts: 2, lastError: '503: busy', runAt: T0 + 60_000, events: [ev(ids[1], 'retrying')] },
+          { id: ids[2], status: 'failed', provider: 'sendgrid', attempts: 3, reason: 'max_attempts', lastError: "it's 'quoted'", events: [] },
+          { id: ids[3], status: 'expired', provider: 'sendgrid', attempts: 0, events: [] },
+          { id: closed, status: 'sent', provider: 'sendgrid', attempts: 1, events: [] },
+        ],
+        T0 + 10,
+      );
+      const got = new Map((await store.notifications.get(APP, reopened.notification.id))!.deliveries.map((d) => [d.id, d]));
+      expect(got.get(ids[0])).toMatchObject({ status: 'sent', provider: 'sendgrid', attempts: 1, provider_message_id: 'msg-1', reason: null, last_error: null, run_at: T0, updated_at: T0 + 10, lease_until: null });
+      expect(got.get(ids[0])!.events.map((e) => e.type)).toContain('sent');
+      expect(got.get(ids[1])).toMatchObject({ status: 'queued', provider: 'smtp', attempts: 2, provider_message_id: null, last_error: '503: busy', run_at: T0 + 60_000 });
+      expect(got.get(ids[2])).toMatchObject({ status: 'failed', attempts: 3, reason: 'max_attempts', last_error: "it's 'quoted'", run_at: T0 });
+      expect(got.get(ids[3])).toMatchObject({ status: 'expired', attempts: 0 });
+      // The cancelled delivery of the other notification keeps its status.
+      const first = new Map((await store.notifications.get(APP, b.notification.id))!.deliveries.map((d) => [d.id, d.status]));
+      expect([first.get(sent), first.get(retry), first.get(dead), first.get(expired), first.get(closed)]).toEqual(Array(5).fill('cancelled'));
+    });
+
     it('lists newest first with a cursor', async () => {
       const app = 'list-app';
       const ids: string[] = [];

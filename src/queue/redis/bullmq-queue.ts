@@ -6,6 +6,7 @@ import type { Queue, QueueItem } from '../../ports/queue.js';
 import type { ChannelQueueStats, Store } from '../../ports/store.js';
 import type { Clock } from '../../ports/clock.js';
 import { CHANNELS, PRIORITIES, type Channel, type Priority } from '../../domain/delivery.js';
+import { newId } from '../../domain/ids.js';
 
 export interface BullMqOptions {
   /** redis://… (a /N path picks the database). */
@@ -16,10 +17,25 @@ export interface BullMqOptions {
   leaseMs: number;
 }
 
+/**
+ * A job this process claimed: its lock token, the ids not yet handed to a worker loop, and the ids
+ * handed out but not yet acked. The job is completed (and so removed) when both are empty.
+ */
 interface Held {
-  job: Job;
+  job: Job<JobData>;
   token: string;
   at: number;
+  channel: Channel;
+  priority: Priority;
+  unclaimed: string[];
+  pending: Set<string>;
+  /** Its unclaimed ids were given up (see forgetStale): it must run out its lease and return, never be completed. */
+  abandoned: boolean;
+}
+
+interface JobData {
+  /** Delivery ids of one channel and priority, due at the same time. */
+  ids: string[];
 }
 
 // Jobs are never failed by BullMQ: a lease that runs out only puts the job back (the log decides
@@ -29,12 +45,20 @@ const NEVER_FAIL_ON_STALL = 1_000_000_000;
 const PUBLISH_WAIT_MS = 2_000;
 const PING_WAIT_MS = 2_000;
 const JOB = { removeOnComplete: true, removeOnFail: true } as const;
+/** Deliveries per job: an API batch's channel group fits one job; a fan-out page of 1,000 makes two. */
+export const JOB_SIZE = 500;
+/** The most jobs one claim asks Redis for at once. */
+const MAX_WAVE = 32;
 
 /**
- * The Queue on Redis: one BullMQ queue per channel and priority, job id = delivery id. Jobs are
- * fetched by hand (workers without a processor), so a claim can take high before normal before
- * low, and a claimed job stays locked for the lease; BullMQ's stalled check puts it back when the
- * lease runs out. Completed jobs are removed so a retry can publish the same id again.
+ * The Queue on Redis: one BullMQ queue per channel and priority. A job carries up to 500 delivery
+ * ids that are due at the same time (an API request's deliveries of one channel, a fan-out page, a
+ * retry), so Redis does a few operations per batch rather than per delivery — publishing, claiming
+ * and completing one job per delivery cost more CPU (in the workers, the API and Redis) than the
+ * rest of the pipeline's queue work together. Jobs are fetched by hand (workers without a processor),
+ * so a claim can take high before normal before low; a claimed job stays locked for the lease, and
+ * BullMQ's stalled check puts it back when the lease runs out. A claimed job's ids are handed to this
+ * process's worker loops `limit` at a time and the job is completed when all of them are acked.
  *
  * Redis is not the log: whatever it loses (flush, failover without persistence, a publish that
  * never arrived) the Sweeper re-publishes from the database, and a claimed id whose delivery is no
@@ -44,8 +68,10 @@ export class BullMqQueue implements Queue {
   readonly redis: Redis;
   private readonly queues = new Map<string, BullQueue>();
   private readonly workers = new Map<string, BullWorker>();
-  /** Jobs this process claimed and has not completed yet, in claim order, with the lock token. */
+  /** Jobs this process claimed and has not completed, by job id, in claim order. */
   private readonly held = new Map<string, Held>();
+  /** Delivery id → the held job it came in. */
+  private readonly heldBy = new Map<string, Held>();
   private readonly waiters = new Map<Channel, Set<() => void>>();
   private closed = false;
 
@@ -55,16 +81,15 @@ export class BullMqQueue implements Queue {
     private readonly opts: BullMqOptions,
     private readonly log?: Logger,
   ) {
-    // One connection for every queue and worker; BullMQ requires unlimited retries on it, and each
-    // worker adds its own blocking connection, created on the first claim of its channel.
+    // One connection for every queue and worker; BullMQ requires unlimited retries on it.
     this.redis = new Redis(opts.url, { maxRetriesPerRequest: null });
     this.redis.on('error', (err) => this.log?.warn({ err }, 'redis connection error'));
   }
 
   async publish(items: QueueItem[]): Promise<void> {
     if (items.length === 0) return;
-    // A retry republishes the id it holds: complete the held job first so the id is free.
-    await this.complete(items.map((i) => i.deliveryId));
+    // A retry republishes an id it holds: that id is done in its old job.
+    await this.release(items.map((i) => i.deliveryId));
     try {
       await withTimeout(this.add(items), PUBLISH_WAIT_MS, 'publish');
     } catch (err) {
@@ -77,67 +102,51 @@ export class BullMqQueue implements Queue {
   }
 
   async claim(channel: Channel, limit: number): Promise<string[]> {
-    this.forgetExpired();
-    const token = randomUUID();
-    const jobs: Job[] = [];
+    await this.forgetStale();
+    const out: string[] = [];
     for (const priority of PRIORITIES) {
-      const worker = this.worker(channel, priority);
-      // Fetch in growing waves (1, 2, 4 … 64 at once): an idle poll costs one call per priority, a
-      // backlog is drained in a few round trips, and a short wave means this priority is empty for now.
-      for (let wave = 1; jobs.length < limit; wave = Math.min(wave * 2, 64)) {
-        const n = Math.min(wave, limit - jobs.length);
-        const got = (await Promise.all(Array.from({ length: n }, () => worker.getNextJob(token, { block: false })))).filter(
-          (j): j is Job => j !== undefined,
-        );
-        jobs.push(...got);
-        if (got.length < n) break;
+      this.takeUnclaimed(channel, priority, limit, out);
+      // Jobs in growing waves (1, 2, 4 … at once): one job is often enough (an API batch's group), and
+      // a backlog of small jobs (retries) is still drained in a few round trips.
+      for (let wave = 1; out.length < limit; wave = Math.min(wave * 2, MAX_WAVE)) {
+        const got = await this.fetchJobs(channel, priority, wave);
+        this.takeUnclaimed(channel, priority, limit, out);
+        if (got < wave) break;
       }
-      if (jobs.length >= limit) break;
+      if (out.length >= limit) break;
     }
-    if (jobs.length === 0) return [];
-    const now = this.clock.now();
-    for (const job of jobs) {
-      this.held.delete(job.id!);
-      this.held.set(job.id!, { job, token, at: now });
-    }
-    // A duplicate the sweeper published, or a job whose lease ran out while its delivery was being
-    // recorded: the log says it is done, so it is completed here instead of cycling through leases.
-    const ids = jobs.map((j) => j.id!);
-    const open = new Set(await this.store.sweep.openAmong(ids));
-    await this.complete(ids.filter((id) => !open.has(id)));
-    return ids.filter((id) => open.has(id));
+    if (out.length === 0) return [];
+    // A duplicate the sweeper published, or a job whose lease ran out while its deliveries were being
+    // recorded: the log says those are done, so they are released here instead of handed out.
+    const open = new Set(await this.store.sweep.openAmong(out));
+    const closed = out.filter((id) => !open.has(id));
+    if (closed.length) await this.release(closed);
+    return out.filter((id) => open.has(id));
   }
 
   async ack(_channel: Channel, deliveryIds: string[]): Promise<void> {
-    await this.complete(deliveryIds);
+    await this.release(deliveryIds);
   }
 
+  /**
+   * Depth, age and scheduled come from the log (open deliveries, by run_at), in flight from Redis (the
+   * open deliveries of jobs that are active, in any process): a job holds many deliveries, so Redis's
+   * own job counts are not delivery counts.
+   */
   async stats(): Promise<ChannelQueueStats[]> {
     const now = this.clock.now();
-    const dead = await this.store.sweep.deadByChannel();
-    return Promise.all(
-      CHANNELS.map(async (channel): Promise<ChannelQueueStats> => {
-        const per = await Promise.all(
-          PRIORITIES.map(async (p) => {
-            const q = this.queue(channel, p);
-            const [counts, [oldest]] = await Promise.all([q.getJobCounts('waiting', 'prioritized', 'active', 'delayed'), q.getJobs(['wait'], 0, 0, true)]);
-            // Age since the job became due: a scheduled send is not "old" for the time it waited by design.
-            const due = oldest ? oldest.timestamp + (oldest.opts.delay ?? 0) : undefined;
-            return { counts, due };
-          }),
-        );
-        const dues = per.map((x) => x.due).filter((d): d is number => d !== undefined);
-        const sum = (k: string) => per.reduce((n, x) => n + (x.counts[k] ?? 0), 0);
-        return {
-          channel,
-          depth: sum('waiting') + sum('prioritized'),
-          oldest_age_ms: dues.length ? Math.max(0, now - Math.min(...dues)) : 0,
-          in_flight: sum('active'),
-          scheduled: sum('delayed'),
-          dead: dead[channel] ?? 0,
-        };
+    const fromLog = await this.store.queueTable.stats(now);
+    const active = await Promise.all(
+      CHANNELS.map(async (channel) => {
+        const jobs = (await Promise.all(PRIORITIES.map((p) => this.queue(channel, p).getJobs(['active'])))).flat();
+        const ids = jobs.flatMap((j) => (j?.data as JobData | undefined)?.ids ?? []);
+        return { channel, n: ids.length ? (await this.store.sweep.openAmong(ids)).length : 0 };
       }),
     );
+    return fromLog.map((s) => {
+      const inFlight = active.find((a) => a.channel === s.channel)?.n ?? 0;
+      return { ...s, depth: Math.max(0, s.depth - inFlight), in_flight: inFlight };
+    });
   }
 
   /** Other processes' publishes are found by the worker's short idle poll; this process's wake it at once. */
@@ -170,20 +179,23 @@ export class BullMqQueue implements Queue {
   }
 
   /**
-   * For the sweeper: of these open deliveries, re-publish those Redis does not hold (missing, or
-   * finished while the log still has them open). Returns how many were re-published.
+   * For the sweeper: every delivery id Redis holds for one channel and priority, in jobs delayed,
+   * waiting or active. Read in the order a job moves (delayed → wait → active), so a job moving on
+   * while this reads is seen in its new list rather than missed; one that completes meanwhile is
+   * missed, and its delivery, closed in the log by then, is dropped again when claimed.
    */
-  async republishMissing(items: QueueItem[]): Promise<number> {
-    if (items.length === 0) return 0;
-    // Jobs are removed on completion and failure, so a job's hash exists exactly while Redis holds it
-    // (waiting, prioritized, delayed or active). One pipelined EXISTS per page is O(1) per delivery;
-    // BullMQ's getJobState searches the waiting list and cost O(backlog) per delivery under load.
-    const pipeline = this.redis.pipeline();
-    for (const i of items) pipeline.exists(this.queue(i.channel, i.priority).toKey(i.deliveryId));
-    const answers = (await pipeline.exec()) ?? [];
-    const missing = items.filter((_, k) => answers[k]?.[0] == null && answers[k]?.[1] === 0);
-    await this.add(missing);
-    return missing.length;
+  async heldIds(channel: Channel, priority: Priority): Promise<Set<string>> {
+    const q = this.queue(channel, priority);
+    const ids = new Set<string>();
+    for (const type of ['delayed', 'wait', 'active'] as const) {
+      for (const job of await q.getJobs([type])) for (const id of (job?.data as JobData | undefined)?.ids ?? []) ids.add(id);
+    }
+    return ids;
+  }
+
+  /** For the sweeper: publish what Redis lost (no release of held ids, no wake-up: the deliveries are old). */
+  async republish(items: QueueItem[]): Promise<void> {
+    await this.add(items);
   }
 
   /** A lock shared by every process on this Redis: true for the one caller that got it, until it expires. */
@@ -191,44 +203,107 @@ export class BullMqQueue implements Queue {
     return (await this.redis.set(`${this.opts.prefix}:lock:${name}`, randomUUID(), 'PX', ttlMs, 'NX')) === 'OK';
   }
 
+  /** One job per channel, priority and run time, of at most JOB_SIZE ids. */
   private async add(items: QueueItem[]): Promise<void> {
     const groups = new Map<string, QueueItem[]>();
     for (const i of items) {
-      const k = `${i.channel}:${i.priority}`;
-      groups.set(k, [...(groups.get(k) ?? []), i]);
+      const k = `${i.channel}:${i.priority}:${i.runAt}`;
+      const g = groups.get(k);
+      if (g) g.push(i);
+      else groups.set(k, [i]);
     }
+    const byQueue = new Map<BullQueue, { name: string; data: JobData; opts: object }[]>();
     const now = this.clock.now();
-    await Promise.all(
-      [...groups.values()].map((group) =>
-        this.queue(group[0].channel, group[0].priority).addBulk(
-          group.map((i) => ({ name: 'delivery', data: {}, opts: { ...JOB, jobId: i.deliveryId, delay: Math.max(0, i.runAt - now) } })),
-        ),
-      ),
-    );
+    for (const group of groups.values()) {
+      const q = this.queue(group[0].channel, group[0].priority);
+      const list = byQueue.get(q) ?? [];
+      byQueue.set(q, list);
+      for (let k = 0; k < group.length; k += JOB_SIZE) {
+        const ids = group.slice(k, k + JOB_SIZE).map((i) => i.deliveryId);
+        list.push({ name: 'deliveries', data: { ids }, opts: { ...JOB, jobId: newId(), delay: Math.max(0, group[0].runAt - now) } });
+      }
+    }
+    await Promise.all([...byQueue].map(([q, jobs]) => q.addBulk(jobs)));
   }
 
-  /** Completes (and so removes) the held jobs among these ids; a lock lost meanwhile is not an error. */
-  private async complete(ids: string[]): Promise<void> {
-    await Promise.all(
-      ids.map(async (id) => {
-        const h = this.held.get(id);
-        if (!h) return;
-        this.held.delete(id);
-        try {
-          await h.job.moveToCompleted(null, h.token, false);
-        } catch {
-          // The lease ran out and another worker holds it, or Redis lost it: the log decides either way.
-        }
-      }),
+  /** Claims up to `n` jobs of one queue at once; returns how many came. */
+  private async fetchJobs(channel: Channel, priority: Priority, n: number): Promise<number> {
+    const worker = this.worker(channel, priority);
+    const token = randomUUID();
+    const jobs = (await Promise.all(Array.from({ length: n }, () => worker.getNextJob(token, { block: false })))).filter(
+      (j): j is Job<JobData> => j !== undefined,
     );
+    const at = this.clock.now();
+    for (const job of jobs) {
+      // A job this process held before whose lease ran out: its old entry is void.
+      const old = this.held.get(job.id!);
+      if (old) this.drop(old);
+      const ids = Array.isArray(job.data?.ids) ? job.data.ids.filter((id): id is string => typeof id === 'string') : [];
+      const h: Held = { job, token, at, channel, priority, unclaimed: ids, pending: new Set(), abandoned: false };
+      this.held.set(job.id!, h);
+      for (const id of ids) this.heldBy.set(id, h);
+      if (ids.length === 0) await this.completeJob(h);
+    }
+    return jobs.length;
   }
 
-  /** Held entries older than two leases were neither acked nor republished (a batch that threw): their jobs went back. */
-  private forgetExpired(): void {
-    const cutoff = this.clock.now() - 2 * this.opts.leaseMs;
-    for (const [id, h] of this.held) {
-      if (h.at >= cutoff) break;
-      this.held.delete(id);
+  /** Hands out ids of held jobs of this channel and priority, oldest job first. */
+  private takeUnclaimed(channel: Channel, priority: Priority, limit: number, out: string[]): void {
+    for (const h of this.held.values()) {
+      if (out.length >= limit) return;
+      if (h.channel !== channel || h.priority !== priority || h.unclaimed.length === 0) continue;
+      const ids = h.unclaimed.splice(0, limit - out.length);
+      for (const id of ids) h.pending.add(id);
+      out.push(...ids);
+    }
+  }
+
+  /** These ids are done with (acked, republished, or closed in the log); jobs left with nothing are completed. */
+  private async release(ids: string[]): Promise<void> {
+    const emptied = new Set<Held>();
+    for (const id of ids) {
+      const h = this.heldBy.get(id);
+      if (!h) continue;
+      this.heldBy.delete(id);
+      h.pending.delete(id);
+      const k = h.unclaimed.indexOf(id);
+      if (k >= 0) h.unclaimed.splice(k, 1);
+      if (h.pending.size === 0 && h.unclaimed.length === 0) emptied.add(h);
+    }
+    for (const h of emptied) if (h.abandoned) this.drop(h);
+    await Promise.all([...emptied].filter((h) => !h.abandoned).map((h) => this.completeJob(h)));
+  }
+
+  private async completeJob(h: Held): Promise<void> {
+    this.drop(h);
+    try {
+      await h.job.moveToCompleted(null, h.token, false);
+    } catch {
+      // The lease ran out and another worker holds it, or Redis lost it: the log decides either way.
+    }
+  }
+
+  private drop(h: Held): void {
+    if (this.held.get(h.job.id!) === h) this.held.delete(h.job.id!);
+    for (const id of [...h.unclaimed, ...h.pending]) if (this.heldBy.get(id) === h) this.heldBy.delete(id);
+  }
+
+  /**
+   * Jobs claimed more than half a lease ago hand out nothing more (their lease may run out while the
+   * ids are being sent, and then another process takes the job); jobs older than two leases were
+   * neither acked nor completed (a batch that threw): they went back to Redis, so they are forgotten.
+   */
+  private async forgetStale(): Promise<void> {
+    const now = this.clock.now();
+    for (const h of [...this.held.values()]) {
+      if (h.at >= now - this.opts.leaseMs / 2) break;
+      if (h.at < now - 2 * this.opts.leaseMs) this.drop(h);
+      else if (h.unclaimed.length) {
+        for (const id of h.unclaimed) if (this.heldBy.get(id) === h) this.heldBy.delete(id);
+        h.unclaimed = [];
+        h.abandoned = true;
+        if (h.pending.size === 0) this.drop(h);
+      }
     }
   }
 

@@ -53,9 +53,15 @@ export class Sweeper {
     for (const channel of CHANNELS) {
       for (const priority of PRIORITIES) {
         let after: OpenDue | undefined;
+        // Read from Redis once per queue, and only when the log has old open deliveries in it.
+        let held: Set<string> | undefined;
         do {
           const rows = await this.store.sweep.openDue({ channel, priorityRank: PRIORITY_RANK[priority], before, after, limit: this.opts.pageSize });
-          republished += await this.queue.republishMissing(rows.map((r) => ({ deliveryId: r.id, channel, priority, runAt: r.run_at })));
+          if (rows.length === 0) break;
+          held ??= await this.queue.heldIds(channel, priority);
+          const missing = rows.filter((r) => !held!.has(r.id));
+          await this.queue.republish(missing.map((r) => ({ deliveryId: r.id, channel, priority, runAt: r.run_at })));
+          republished += missing.length;
           after = rows.length === this.opts.pageSize ? rows[rows.length - 1] : undefined;
         } while (after && !this.stopped);
       }

@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.js';
-import type { Store } from '../../ports/store.js';
+import type { DeliveryOutcome, Store } from '../../ports/store.js';
 import { chunks } from '../chunks.js';
 
 export function deliveryQueries(db: Kysely<Database>): Store['deliveries'] {
@@ -13,25 +13,10 @@ export function deliveryQueries(db: Kysely<Database>): Store['deliveries'] {
     async recordOutcomes(outcomes, now) {
       if (outcomes.length === 0) return;
       await db.transaction().execute(async (trx) => {
-        for (const o of outcomes) {
-          // Only a delivery still open is moved: a cancel that won the race keeps its status.
-          await trx
-            .updateTable('deliveries')
-            .set({
-              status: o.status,
-              provider: o.provider,
-              attempts: o.attempts,
-              provider_message_id: o.providerMessageId ?? null,
-              reason: o.reason ?? null,
-              last_error: o.lastError ?? null,
-              lease_until: null,
-              updated_at: now,
-              ...(o.runAt !== undefined ? { run_at: o.runAt } : {}),
-            })
-            .where('id', '=', o.id)
-            .where('status', 'in', ['queued', 'scheduled'])
-            .execute();
-        }
+        // One UPDATE per page of outcomes rather than one per delivery: a worker's batch is hundreds
+        // of rows, and a statement per row cost a round trip and a plan each (the workers' largest
+        // cost on PostgreSQL in the scaled bench).
+        for (const part of chunks(outcomes, OUTCOMES_PER_STATEMENT)) await outcomeUpdate(part, now).execute(trx);
         for (const part of chunks(outcomes.flatMap((o) => o.events), 500)) {
           await trx.insertInto('events').values(part).execute();
         }
@@ -89,4 +74,24 @@ export function deliveryQueries(db: Kysely<Database>): Store['deliveries'] {
       });
     },
   };
+}
+
+// 8 parameters a row: 200 rows stay far below both databases' limits on bound parameters.
+const OUTCOMES_PER_STATEMENT = 200;
+
+/**
+ * The outcomes as a VALUES list joined to deliveries (UPDATE … FROM: PostgreSQL, and SQLite since 3.33).
+ * The casts type the VALUES columns on PostgreSQL, which would otherwise read every parameter as text;
+ * SQLite reads the same casts as affinities. Only a delivery still open is moved: a cancel that won the
+ * race keeps its status. The statuses are literals so SQLite can use the partial indexes.
+ */
+function outcomeUpdate(outcomes: DeliveryOutcome[], now: number) {
+  const rows = outcomes.map(
+    (o) =>
+      sql`(cast(${o.id} as text), cast(${o.status} as text), cast(${o.provider} as text), cast(${o.attempts} as integer), cast(${o.providerMessageId ?? null} as text), cast(${o.reason ?? null} as text), cast(${o.lastError ?? null} as text), cast(${o.runAt ?? null} as bigint))`,
+  );
+  return sql`with v (id, status, provider, attempts, provider_message_id, reason, last_error, run_at) as (values ${sql.join(rows)})
+update deliveries set status = v.status, provider = v.provider, attempts = v.attempts, provider_message_id = v.provider_message_id,
+  reason = v.reason, last_error = v.last_error, lease_until = null, updated_at = ${now}, run_at = coalesce(v.run_at, deliveries.run_at)
+from v where deliveries.id = v.id and deliveries.status in ('queued', 'scheduled')`;
 }
