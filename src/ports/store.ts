@@ -297,6 +297,8 @@ export interface Store {
   /** `GET /v1/analytics`: the app's deliveries created in [since, until), counted per group in the database. */
   analytics: {
     counts(appId: string, q: AnalyticsQuery): Promise<AnalyticsCounts[]>;
+    /** The app's deliveries whose attempt ended for now (sent, failed, expired) with `after < at <= upTo`, per channel. */
+    finishedByChannel(appId: string, after: number, upTo: number): Promise<Record<Channel, number>>;
   };
 
   /** The retention job's batched deletes; each call removes at most `limit` rows. */

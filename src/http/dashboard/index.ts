@@ -26,7 +26,7 @@ export async function dashboardRoutes(app: FastifyInstance, deps: HttpDeps): Pro
   const ctx: DashCtx = {
     deps,
     sessions: new DashboardSessions(deps.config.secretKey),
-    sampler: new LiveSampler(deps.queue, deps.metrics, deps.clock),
+    sampler: new LiveSampler(deps.queue, deps.store.analytics, deps.clock),
   };
   app.addHook('onClose', async () => ctx.sampler.stop());
 

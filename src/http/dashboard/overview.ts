@@ -27,30 +27,31 @@ function figures(ctx: DashCtx, appId: string, sample: Sample): Record<string, st
   return out;
 }
 
-function charts(ctx: DashCtx): { throughput: Html; depth: Html } {
+function charts(ctx: DashCtx, appId: string): { throughput: Html; depth: Html } {
   const samples = ctx.sampler.samples();
+  const rates = ctx.sampler.throughput(appId);
   const end = samples.length ? samples[samples.length - 1].at : ctx.deps.clock.now();
   // The window grows with the ring, from one minute to its full length, so a fresh chart is not a speck at the right edge.
   const elapsed = samples.length ? end - samples[0].at : 0;
   const spanMs = Math.min(ctx.sampler.opts.everyMs * ctx.sampler.opts.keep, Math.max(60_000, Math.ceil(elapsed / 60_000) * 60_000));
-  const series = (value: (s: Sample, c: Channel) => number | undefined): Series[] =>
-    CHANNELS.map((channel) => ({
-      channel,
-      points: samples.flatMap((s) => {
-        const v = value(s, channel);
-        return v === undefined ? [] : [{ at: s.at, value: v }];
-      }),
-    }));
+  const depth: Series[] = CHANNELS.map((channel) => ({
+    channel,
+    points: samples.flatMap((s: Sample) => {
+      const v = s.stats.find((x: ChannelQueueStats) => x.channel === channel)?.depth;
+      return v === undefined ? [] : [{ at: s.at, value: v }];
+    }),
+  }));
+  const throughput: Series[] = CHANNELS.map((channel) => ({ channel, points: rates.map((p) => ({ at: p.at, value: p.perSecond[channel] })) }));
   return {
-    throughput: lineChart({ id: 'chart-throughput', title: 'Deliveries finished per second', unit: 'deliveries per second', end, spanMs, series: series((s, c) => s.throughput?.[c]) }),
-    depth: lineChart({ id: 'chart-depth', title: 'Queue depth', unit: 'deliveries waiting', end, spanMs, series: series((s, c) => s.stats.find((x: ChannelQueueStats) => x.channel === c)?.depth) }),
+    throughput: lineChart({ id: 'chart-throughput', title: "This app's deliveries finished per second", unit: 'deliveries per second', end, spanMs, series: throughput }),
+    depth: lineChart({ id: 'chart-depth', title: 'Queue depth (all apps)', unit: 'deliveries waiting', end, spanMs, series: depth }),
   };
 }
 
 function overviewPage(ctx: DashCtx, nav: ReturnType<typeof navFor>, appId: string, sample: Sample): string {
   const f = figures(ctx, appId, sample);
   const stat = (key: string) => html`<span data-stat="${key}">${f[key] ?? '—'}</span>`;
-  const c = charts(ctx);
+  const c = charts(ctx, appId);
   const health = ctx.deps.providers.health(appId);
   return layout({
     title: 'Overview',
@@ -76,10 +77,10 @@ function overviewPage(ctx: DashCtx, nav: ReturnType<typeof navFor>, appId: strin
 
 <section aria-labelledby="charts-h">
 <h2 id="charts-h">Throughput and queue depth</h2>
-<p class="hint">Sampled every 2 seconds while the dashboard is open; throughput counts what this process's workers finished.</p>
+<p class="hint">Sampled every 2 seconds while the dashboard is open. Throughput is this app's deliveries sent, failed or expired per second, counted in the log (every worker process's), and drawn 3 seconds behind the clock so each point is complete; queue depth is the shared queue's.</p>
 ${legend()}
 <div class="charts">
-<figure><div data-chart="throughput">${c.throughput}</div><figcaption>Deliveries finished per second, per channel</figcaption></figure>
+<figure><div data-chart="throughput">${c.throughput}</div><figcaption>This app's deliveries finished per second, per channel</figcaption></figure>
 <figure><div data-chart="depth">${c.depth}</div><figcaption>Deliveries waiting in the queue, per channel</figcaption></figure>
 </div>
 </section>
@@ -103,13 +104,14 @@ ${legend()}
 /** `GET /dashboard` and the JSON its script polls, `GET /dashboard/api/overview`. */
 export async function overviewRoutes(app: FastifyInstance, ctx: DashCtx): Promise<void> {
   app.get('/', HIDDEN, async (req, reply) => {
-    const sample = await ctx.sampler.want();
+    const sample = await ctx.sampler.want(signedIn(req).app.id);
     return sendPage(reply, overviewPage(ctx, navFor(req, ctx, 'overview'), signedIn(req).app.id, sample));
   });
 
   app.get('/api/overview', HIDDEN, async (req, reply) => {
-    const sample = await ctx.sampler.want();
-    const c = charts(ctx);
-    return reply.header('cache-control', 'no-store').send({ at: new Date(sample.at).toISOString(), stats: figures(ctx, signedIn(req).app.id, sample), svg: { throughput: c.throughput.value, depth: c.depth.value } });
+    const appId = signedIn(req).app.id;
+    const sample = await ctx.sampler.want(appId);
+    const c = charts(ctx, appId);
+    return reply.header('cache-control', 'no-store').send({ at: new Date(sample.at).toISOString(), stats: figures(ctx, appId, sample), svg: { throughput: c.throughput.value, depth: c.depth.value } });
   });
 }

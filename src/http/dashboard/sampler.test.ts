@@ -1,44 +1,68 @@
 import { describe, expect, it } from 'vitest';
-import type { Queue } from '../../ports/queue.js';
-import type { ChannelQueueStats, DeliveriesRow } from '../../ports/store.js';
-import { Metrics } from '../../services/metrics.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createStore } from '../../store/create-store.js';
+import { EmbeddedQueue } from '../../queue/embedded/embedded-queue.js';
+import { insertDeliveries } from '../../../test/helpers/deliveries.js';
 import { lineChart, niceCeil } from './chart.js';
 import { LiveSampler } from './sampler.js';
 
-const stats = (depth: number): ChannelQueueStats[] => (['push', 'sms', 'email'] as const).map((channel) => ({ channel, depth, oldest_age_ms: 0, in_flight: 0, scheduled: 0, dead: 0 }));
-
 describe('live sampler', () => {
-  it('keeps a bounded ring of queue depth and per-channel throughput from the delivery counter', async () => {
-    let depth = 5;
-    const queue = { stats: async () => stats(depth) } as unknown as Queue;
-    const metrics = new Metrics(queue);
-    let t = 1_000_000;
-    const sampler = new LiveSampler(queue, metrics, { now: () => t }, { everyMs: 2000, keep: 3, idleMs: 60_000 });
+  it("keeps a bounded ring of queue figures and each app's finished deliveries per second, counted in the log", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'herald-sampler-'));
+    const store = createStore(`sqlite:${path.join(dir, 'herald.db')}`);
+    await store.migrate();
+    let t = Date.now();
+    const clock = { now: () => t };
+    const queue = new EmbeddedQueue(store, clock, 30_000);
+    const sampler = new LiveSampler(queue, store.analytics, clock, { everyMs: 2000, keep: 3, idleMs: 60_000, lagMs: 1000 });
+    /** Outcome events stamped `at`, as a worker records them. */
+    const finish = async (channel: 'push' | 'sms' | 'email', n: number, status: 'sent' | 'failed' | 'queued', at: number) => {
+      const items = await insertDeliveries(store, Array.from({ length: n }, () => ({ channel })));
+      await store.deliveries.recordOutcomes(
+        items.map((i) => ({
+          id: i.deliveryId,
+          status,
+          provider: 'sendgrid',
+          attempts: 1,
+          events: [{ app_id: 'app-queue-test', notification_id: 'n-sampler-test', delivery_id: i.deliveryId, type: status === 'queued' ? 'retrying' : status, at, data: null }],
+        })),
+        at,
+      );
+    };
     try {
-      const first = await sampler.want();
-      expect(first.throughput).toBeNull();
-      expect(first.stats[0].depth).toBe(5);
+      await insertDeliveries(store, [{ channel: 'email' }, { channel: 'email' }]);
+      const first = await sampler.want('app-queue-test');
+      expect(first.stats.find((s) => s.channel === 'email')?.depth).toBe(2);
+      expect(sampler.throughput('app-queue-test')).toEqual([]); // the first window starts now
 
-      const row = (channel: string) => ({ channel }) as DeliveriesRow;
-      for (let i = 0; i < 10; i++) metrics.onOutcome(row('email'), { status: 'sent', provider: 'smtp' } as never);
-      metrics.onOutcome(row('email'), { status: 'queued', provider: 'smtp' } as never); // a retry is not finished
-      metrics.onOutcome(row('sms'), { status: 'failed', provider: 'twilio' } as never);
-      // A view takes a sample of its own only when the timer's latest is over 1.5 intervals old.
-      t += 2000;
-      expect(await sampler.want()).toBe(first);
-      t += 2000;
-      depth = 7;
-      const second = await sampler.want();
-      expect(second.throughput).toEqual({ push: 0, sms: 0.25, email: 2.5 });
-      expect(second.stats[0].depth).toBe(7);
+      const windowStart = t - 1000;
+      t += 4000; // the window is (start, t − lag]: 4 s long
+      await finish('email', 12, 'sent', windowStart + 1500);
+      await finish('sms', 3, 'failed', windowStart + 2000);
+      await finish('email', 5, 'queued', windowStart + 2000); // a retry has not finished
+      await finish('push', 7, 'sent', t - 500); // inside the lag: counted in the next window
+      await finish('push', 4, 'sent', windowStart - 1); // before the window
+      const second = await sampler.want('app-queue-test');
+      expect(second.at).toBe(t);
+      expect(sampler.throughput('app-queue-test')).toEqual([{ at: t - 1000, perSecond: { push: 0, sms: 0.75, email: 3 } }]);
+      expect(sampler.throughput('another-app')).toEqual([]);
+
+      t += 3500; // a view samples anew when the latest sample is over 1.5 intervals old
+      await sampler.want('app-queue-test');
+      expect(sampler.throughput('app-queue-test')[1]).toEqual({ at: t - 1000, perSecond: { push: 2, sms: 0, email: 0 } });
 
       for (let i = 0; i < 3; i++) {
         t += 4000;
-        await sampler.want();
+        await sampler.want('app-queue-test');
       }
       expect(sampler.samples()).toHaveLength(3);
+      expect(sampler.throughput('app-queue-test')).toHaveLength(3);
     } finally {
       sampler.stop();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -1,14 +1,17 @@
-import { CHANNELS, type Channel } from '../../domain/delivery.js';
+import type { Channel } from '../../domain/delivery.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Queue } from '../../ports/queue.js';
-import type { ChannelQueueStats } from '../../ports/store.js';
-import type { Metrics } from '../../services/metrics.js';
+import type { ChannelQueueStats, Store } from '../../ports/store.js';
 
 export interface Sample {
   at: number;
   stats: ChannelQueueStats[];
-  /** Deliveries finished per second since the previous sample; null on the first one. */
-  throughput: Record<Channel, number> | null;
+}
+
+/** One app's deliveries finished per second over the window that ended at `at`. */
+export interface ThroughputPoint {
+  at: number;
+  perSecond: Record<Channel, number>;
 }
 
 export interface SamplerOptions {
@@ -16,43 +19,58 @@ export interface SamplerOptions {
   keep: number;
   /** Sampling stops this long after the last dashboard view, so an unwatched Herald does no extra reads. */
   idleMs: number;
+  /**
+   * How far behind the clock the throughput window ends: a worker stamps an outcome's event when the
+   * provider answers and commits it with its batch a moment later, so the newest second is not complete yet.
+   */
+  lagMs: number;
 }
 
-export const SAMPLER_DEFAULTS: SamplerOptions = { everyMs: 2000, keep: 150, idleMs: 10 * 60_000 };
+export const SAMPLER_DEFAULTS: SamplerOptions = { everyMs: 2000, keep: 150, idleMs: 10 * 60_000, lagMs: 3000 };
+
+interface Watched {
+  appId: string;
+  lastWanted: number;
+  /** End of the last counted window; undefined until the first sample. */
+  countedTo?: number;
+  points: ThroughputPoint[];
+}
 
 /**
- * The overview's live figures: every 2 s, the queue's stats and the count of finished deliveries,
- * kept in a ring of the last 150 samples (5 minutes) in this process. It starts with the first
- * dashboard view and stops after 10 idle minutes. Throughput is the difference of
- * `herald_deliveries_total` (every status but `retrying`) between samples, so it counts what this
- * process's workers finished; a `herald api` process without workers shows none.
+ * The overview's live figures, every 2 s in a ring of 150 (5 minutes), from the first dashboard view
+ * until 10 idle minutes: the queue's stats (shared by every app) and, per signed-in app, its
+ * deliveries finished per second, counted in the log (the outcome events of each window). Counting in
+ * the log rather than this process's metrics means an `herald api` process shows what the workers of
+ * every process finished.
  */
 export class LiveSampler {
   private ring: Sample[] = [];
+  private readonly apps = new Map<string, Watched>();
   private timer: NodeJS.Timeout | undefined;
-  private lastWanted = 0;
-  private prev: { at: number; counts: Record<Channel, number> } | undefined;
   private taking: Promise<void> | undefined;
 
   constructor(
     private readonly queue: Queue,
-    private readonly metrics: Metrics | undefined,
+    private readonly analytics: Store['analytics'],
     private readonly clock: Clock,
     readonly opts: SamplerOptions = SAMPLER_DEFAULTS,
   ) {}
 
-  /** A dashboard view: sample now if nothing recent is held, and keep sampling for a while. */
-  async want(): Promise<Sample> {
-    this.lastWanted = this.clock.now();
+  /** A dashboard view by this app: sample now if nothing recent is held, and keep sampling for a while. */
+  async want(appId: string): Promise<Sample> {
+    const now = this.clock.now();
+    const watched = this.apps.get(appId);
+    if (watched) watched.lastWanted = now;
+    else this.apps.set(appId, { appId, lastWanted: now, points: [] });
     if (!this.timer) {
       this.timer = setInterval(() => {
-        if (this.clock.now() - this.lastWanted > this.opts.idleMs) return this.stop();
+        if (this.apps.size === 0) return this.stop();
         void this.take().catch(() => undefined);
       }, this.opts.everyMs);
       this.timer.unref();
     }
     const last = this.ring[this.ring.length - 1];
-    if (!last || this.clock.now() - last.at > this.opts.everyMs * 1.5) await this.take();
+    if (!last || now - last.at > this.opts.everyMs * 1.5 || !watched) await this.take();
     return this.ring[this.ring.length - 1];
   }
 
@@ -60,16 +78,16 @@ export class LiveSampler {
     return this.ring;
   }
 
-  get throughputKnown(): boolean {
-    return this.metrics !== undefined;
+  throughput(appId: string): readonly ThroughputPoint[] {
+    return this.apps.get(appId)?.points ?? [];
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     // A later start measures afresh rather than drawing across the idle gap.
-    this.prev = undefined;
     this.ring = [];
+    this.apps.clear();
   }
 
   private take(): Promise<void> {
@@ -78,27 +96,22 @@ export class LiveSampler {
   }
 
   private async read(): Promise<void> {
-    const [stats, counts] = await Promise.all([this.queue.stats(), this.finished()]);
     const at = this.clock.now();
-    let throughput: Record<Channel, number> | null = null;
-    if (counts && this.prev && at > this.prev.at) {
-      const dt = (at - this.prev.at) / 1000;
-      const p = this.prev.counts;
-      throughput = Object.fromEntries(CHANNELS.map((c) => [c, Math.max(0, counts[c] - p[c]) / dt])) as Record<Channel, number>;
-    }
-    if (counts) this.prev = { at, counts };
-    this.ring.push({ at, stats, throughput });
+    for (const [appId, w] of this.apps) if (at - w.lastWanted > this.opts.idleMs) this.apps.delete(appId);
+    const end = at - this.opts.lagMs;
+    const [stats] = await Promise.all([this.queue.stats(), ...[...this.apps.values()].map((w) => this.count(w, end))]);
+    this.ring.push({ at, stats });
     if (this.ring.length > this.opts.keep) this.ring.splice(0, this.ring.length - this.opts.keep);
   }
 
-  private async finished(): Promise<Record<Channel, number> | undefined> {
-    const counter = this.metrics?.registry.getSingleMetric('herald_deliveries_total');
-    if (!counter) return undefined;
-    const counts = { push: 0, sms: 0, email: 0 } as Record<Channel, number>;
-    for (const v of (await counter.get()).values) {
-      const channel = v.labels.channel as Channel;
-      if (v.labels.status !== 'retrying' && channel in counts) counts[channel] += v.value;
-    }
-    return counts;
+  private async count(w: Watched, end: number): Promise<void> {
+    const from = w.countedTo;
+    if (from !== undefined && end <= from) return;
+    w.countedTo = end;
+    if (from === undefined) return; // the first window starts here
+    const counts = await this.analytics.finishedByChannel(w.appId, from, end);
+    const dt = (end - from) / 1000;
+    w.points.push({ at: end, perSecond: { push: counts.push / dt, sms: counts.sms / dt, email: counts.email / dt } });
+    if (w.points.length > this.opts.keep) w.points.splice(0, w.points.length - this.opts.keep);
   }
 }
