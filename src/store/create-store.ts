@@ -44,7 +44,7 @@ export function createStore(databaseUrl: string, opts: { poolSize?: number } = {
     devices: deviceQueries(db),
     templates: templateQueries(db),
     notifications: notificationQueries(db, dialect),
-    deliveries: deliveryQueries(db),
+    deliveries: deliveryQueries(db, dialect),
     providers: providerQueries(db),
     schedules: scheduleQueries(db, dialect),
     alerts: alertQueries(db),

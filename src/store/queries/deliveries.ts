@@ -2,8 +2,10 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import type { DeliveryOutcome, Store } from '../../ports/store.js';
 import { chunks } from '../chunks.js';
+import { insertRows } from '../bulk-insert.js';
+import type { DialectName } from '../dialect-name.js';
 
-export function deliveryQueries(db: Kysely<Database>): Store['deliveries'] {
+export function deliveryQueries(db: Kysely<Database>, dialect: DialectName): Store['deliveries'] {
   return {
     async loadForSend(ids) {
       if (ids.length === 0) return [];
@@ -17,9 +19,7 @@ export function deliveryQueries(db: Kysely<Database>): Store['deliveries'] {
         // of rows, and a statement per row cost a round trip and a plan each (the workers' largest
         // cost on PostgreSQL in the scaled bench).
         for (const part of chunks(outcomes, OUTCOMES_PER_STATEMENT)) await outcomeUpdate(part, now).execute(trx);
-        for (const part of chunks(outcomes.flatMap((o) => o.events), 500)) {
-          await trx.insertInto('events').values(part).execute();
-        }
+        await insertRows(trx, dialect, 'events', outcomes.flatMap((o) => o.events));
       });
     },
 

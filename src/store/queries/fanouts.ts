@@ -2,8 +2,8 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import { FanoutLeaseLost, type Store } from '../../ports/store.js';
 import { suppressOverCap } from '../../domain/frequency-caps.js';
+import { insertRows } from '../bulk-insert.js';
 import type { DialectName } from '../dialect-name.js';
-import { chunks } from '../chunks.js';
 import { claimCaps } from './cap-counters.js';
 
 // A literal, not a bound parameter, so SQLite can use the partial index fanouts_running.
@@ -57,8 +57,8 @@ export function fanoutQueries(db: Kysely<Database>, dialect: DialectName): Store
         if (!held) throw new FanoutLeaseLost();
         const over = await claimCaps(trx, dialect, p.caps);
         const { deliveries, events } = suppressOverCap(p.deliveries, p.events, over);
-        for (const part of chunks(deliveries, 200)) await trx.insertInto('deliveries').values(part).execute();
-        for (const part of chunks(events, 500)) await trx.insertInto('events').values(part).execute();
+        await insertRows(trx, dialect, 'deliveries', deliveries);
+        await insertRows(trx, dialect, 'events', events);
         const suppressed = deliveries.filter((d) => d.status === 'suppressed').length;
         if (suppressed) {
           await trx.updateTable('fanouts').set({ suppressed: sql<number>`suppressed + ${suppressed}` }).where('id', '=', p.fanoutId).execute();

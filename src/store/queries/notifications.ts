@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import { IdempotencyRace, type DeliveryWithEvents, type Store } from '../../ports/store.js';
 import { chunks, isUniqueViolation } from '../chunks.js';
+import { insertRows } from '../bulk-insert.js';
 import type { DialectName } from '../dialect-name.js';
 import { cappedBundle, claimCaps } from './cap-counters.js';
 
@@ -32,15 +33,9 @@ export function notificationQueries(db: Kysely<Database>, dialect: DialectName):
           // Caps first, so the rows below are written already decided (and undone with them on a rollback).
           const over = await claimCaps(trx, dialect, given.flatMap((b) => b.caps ?? []));
           const bundles = given.map((b) => cappedBundle(b, over));
-          for (const part of chunks(bundles.map((b) => b.notification), 200)) {
-            await trx.insertInto('notifications').values(part).execute();
-          }
-          for (const part of chunks(bundles.flatMap((b) => b.deliveries), 200)) {
-            await trx.insertInto('deliveries').values(part).execute();
-          }
-          for (const part of chunks(bundles.flatMap((b) => b.events), 500)) {
-            await trx.insertInto('events').values(part).execute();
-          }
+          await insertRows(trx, dialect, 'notifications', bundles.map((b) => b.notification));
+          await insertRows(trx, dialect, 'deliveries', bundles.flatMap((b) => b.deliveries));
+          await insertRows(trx, dialect, 'events', bundles.flatMap((b) => b.events));
           const fanouts = bundles.flatMap((b) => (b.fanout ? [b.fanout] : []));
           for (const part of chunks(fanouts, 200)) await trx.insertInto('fanouts').values(part).execute();
           return over;
