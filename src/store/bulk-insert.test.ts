@@ -9,7 +9,7 @@ import type { DialectName } from './dialect-name.js';
 
 const pgAvailable = await postgresAvailable();
 
-/** Values that an array literal must quote or escape, and nulls, survive the trip (PostgreSQL sends them as unnest arrays). */
+/** Values JSON and SQL must quote or escape, and nulls, survive the trip (PostgreSQL gets the rows as one JSON parameter). */
 function bulkSuite(dialect: DialectName, make: () => Promise<{ url: string; cleanup: () => Promise<void> }>) {
   let store: ReturnType<typeof createStore>;
   let cleanup: () => Promise<void>;
