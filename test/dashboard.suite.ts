@@ -1,16 +1,14 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { basic, eventually, request, startTestHerald, type DbKind, type TestHerald } from './helpers/herald.js';
-import { ARTIFACTS, launchChromium } from './helpers/browser.js';
+import { ARTIFACTS, launchChromium, injectAxe } from './helpers/browser.js';
 
 /**
  * The dashboard (SPEC §8) in Debian's Chromium, against an in-process sandbox Herald: sign-in,
  * sending a test and seeing it arrive, the log and a timeline, dead-letter retry, CSRF, the session
  * cookie, signing out, and axe-core on every page (no serious or critical violations).
  */
-const AXE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../node_modules/axe-core/axe.min.js');
 const IOS_TOKEN = 'a1'.repeat(32);
 
 /** The suite, on SQLite (test/dashboard.test.ts) and on PostgreSQL (test/dashboard.postgres.test.ts). */
@@ -44,7 +42,7 @@ export function dashboardSuite(db: DbKind): void {
   }
 
   async function axe(page: Page, name: string): Promise<void> {
-    await page.addScriptTag({ path: AXE });
+    await injectAxe(page);
     const result = await page.evaluate(async () => {
       const r = await (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe.run();
       return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => JSON.stringify(n.target)) }));
@@ -209,6 +207,18 @@ export function dashboardSuite(db: DbKind): void {
       const [a, b] = [await statusOf(id), await statusOf(other)];
       return a.deliveries[0].status === 'failed' && b.deliveries[0].status === 'failed' && [a.deliveries[0], b.deliveries[0]];
     });
+
+    // Two dead letters within the hour pass a threshold of 1: the open overview shows the alert without a reload.
+    await page.goto(`${h.url}/dashboard`);
+    await expect(page.locator('#alerts-list').textContent()).resolves.toContain('No open alerts');
+    expect((await h.api('PUT', '/v1/settings', { alerts: { dead_letters_per_hour: 1 } })).status).toBe(200);
+    expect((await h.herald.alerts!.tick()).raised).toContain('dead_letters_per_hour');
+    const alerts = page.getByRole('table', { name: 'Open alerts' });
+    await alerts.getByRole('rowheader', { name: 'dead_letters_per_hour' }).waitFor({ timeout: 10_000 });
+    await expect(alerts.getByRole('cell').first().textContent()).resolves.toBe('2');
+    await axe(page, 'overview with an alert');
+    await shot(page, 'overview-alert');
+    expect((await h.api('PUT', '/v1/settings', { alerts: {} })).status).toBe(200);
 
     await page.getByRole('navigation', { name: 'Dashboard' }).getByRole('link', { name: 'Dead letters' }).click();
     await page.getByRole('heading', { level: 1, name: 'Dead letters' }).waitFor();

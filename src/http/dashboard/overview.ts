@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { CHANNELS, CHANNEL_PROVIDERS, type Channel } from '../../domain/delivery.js';
-import type { ChannelQueueStats } from '../../ports/store.js';
+import type { AlertsRow, ChannelQueueStats } from '../../ports/store.js';
 import { HIDDEN, navFor, sendPage, signedIn, type DashCtx } from './context.js';
-import { ageText, html, layout, showTime, type Html } from './html.js';
+import { ageText, html, layout, showTime, time, type Html } from './html.js';
 import { legend, lineChart, type Series } from './chart.js';
 import type { Sample } from './sampler.js';
 
@@ -48,7 +48,19 @@ function charts(ctx: DashCtx, appId: string): { throughput: Html; depth: Html } 
   };
 }
 
-function overviewPage(ctx: DashCtx, nav: ReturnType<typeof navFor>, appId: string, sample: Sample): string {
+/** The app's raised alerts (thresholds in PUT /v1/settings `alerts`), replaced as a whole by the live refresh. */
+function alertsFragment(alerts: AlertsRow[]): Html {
+  const body = alerts.length
+    ? html`<div class="table-wrap"><table>
+<caption class="visually-hidden">Open alerts</caption>
+<thead><tr><th scope="col">Alert</th><th scope="col" class="num">Value</th><th scope="col" class="num">Threshold</th><th scope="col">Raised</th></tr></thead>
+<tbody>${alerts.map((a) => html`<tr><th scope="row" class="mono">${a.key}</th><td class="num">${a.value ?? '—'}</td><td class="num">${a.threshold ?? '—'}</td><td>${time(a.raised_at)}</td></tr>`)}</tbody>
+</table></div>`
+    : html`<p>No open alerts.</p>`;
+  return html`<div id="alerts-list">${body}</div>`;
+}
+
+function overviewPage(ctx: DashCtx, nav: ReturnType<typeof navFor>, appId: string, sample: Sample, alerts: AlertsRow[]): string {
   const f = figures(ctx, appId, sample);
   const stat = (key: string) => html`<span data-stat="${key}">${f[key] ?? '—'}</span>`;
   const c = charts(ctx, appId);
@@ -85,6 +97,12 @@ ${legend()}
 </div>
 </section>
 
+<section aria-labelledby="alerts-h">
+<h2 id="alerts-h">Open alerts</h2>
+<p class="hint">Raised when a queue's depth or oldest age, a provider's failure rate or the dead letters per hour pass this app's thresholds (<code>alerts</code> in <code>PUT /v1/settings</code>); each also goes to webhooks and the log as <code>alert.raised</code> / <code>alert.resolved</code>.</p>
+${alertsFragment(alerts)}
+</section>
+
 <section aria-labelledby="providers-h">
 <h2 id="providers-h">Provider health</h2>
 <p class="hint">Each provider's circuit breaker for this app: it opens at a 50 % failure rate over the last 50 answers, and traffic fails over meanwhile.${ctx.deps.sandbox ? ' In sandbox mode the providers are the built-in emulators.' : ''}</p>
@@ -104,14 +122,20 @@ ${legend()}
 /** `GET /dashboard` and the JSON its script polls, `GET /dashboard/api/overview`. */
 export async function overviewRoutes(app: FastifyInstance, ctx: DashCtx): Promise<void> {
   app.get('/', HIDDEN, async (req, reply) => {
-    const sample = await ctx.sampler.want(signedIn(req).app.id);
-    return sendPage(reply, overviewPage(ctx, navFor(req, ctx, 'overview'), signedIn(req).app.id, sample));
+    const appId = signedIn(req).app.id;
+    const [sample, alerts] = await Promise.all([ctx.sampler.want(appId), ctx.deps.store.alerts.open(appId)]);
+    return sendPage(reply, overviewPage(ctx, navFor(req, ctx, 'overview'), appId, sample, alerts));
   });
 
   app.get('/api/overview', HIDDEN, async (req, reply) => {
     const appId = signedIn(req).app.id;
-    const sample = await ctx.sampler.want(appId);
+    const [sample, alerts] = await Promise.all([ctx.sampler.want(appId), ctx.deps.store.alerts.open(appId)]);
     const c = charts(ctx, appId);
-    return reply.header('cache-control', 'no-store').send({ at: new Date(sample.at).toISOString(), stats: figures(ctx, appId, sample), svg: { throughput: c.throughput.value, depth: c.depth.value } });
+    return reply.header('cache-control', 'no-store').send({
+      at: new Date(sample.at).toISOString(),
+      stats: figures(ctx, appId, sample),
+      svg: { throughput: c.throughput.value, depth: c.depth.value },
+      fragments: { 'alerts-list': alertsFragment(alerts).value },
+    });
   });
 }
