@@ -1,19 +1,17 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { basic, eventually, request, startTestHerald, type TestHerald } from './helpers/herald.js';
 import { startTwilioEmulator, type TwilioEmulator } from '../src/emulators/twilio/emulator.js';
 import { startFcmEmulator, type FcmEmulator } from '../src/emulators/fcm/index.js';
-import { ARTIFACTS, chromiumAvailable, launchChromium } from './helpers/browser.js';
+import { ARTIFACTS, chromiumAvailable, launchChromium, injectAxe } from './helpers/browser.js';
 
 /**
  * The dashboard's providers page in Chromium, against a sandbox Herald: the emulators in use with
  * primary and fallback, this app's saved settings and their order, secrets never shown, test sends
  * through one provider with its answer, refusals that store nothing, and another app seeing none of it.
  */
-const AXE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../node_modules/axe-core/axe.min.js');
 
 describe.skipIf(!chromiumAvailable())('providers page in Chromium', () => {
   let browser: Browser;
@@ -45,7 +43,7 @@ describe.skipIf(!chromiumAvailable())('providers page in Chromium', () => {
   }
 
   async function axe(page: Page, name: string): Promise<void> {
-    await page.addScriptTag({ path: AXE });
+    await injectAxe(page);
     const violations = await page.evaluate(async () => {
       const r = await (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string | null; nodes: { target: unknown[] }[] }[] }> } }).axe.run();
       return r.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => JSON.stringify(n.target)) }));

@@ -1,9 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { basic, request, startTestHerald, type TestHerald } from './helpers/herald.js';
-import { ARTIFACTS, chromiumAvailable, launchChromium } from './helpers/browser.js';
+import { ARTIFACTS, chromiumAvailable, launchChromium, injectAxe } from './helpers/browser.js';
 
 /**
  * The dashboard's Templates pages (SPEC §4, §8) in Debian's Chromium: creating a template, the live
@@ -11,7 +10,6 @@ import { ARTIFACTS, chromiumAvailable, launchChromium } from './helpers/browser.
  * form, saving versions, history and diff, Liquid errors kept from a save, locales, a stale form,
  * the page without JavaScript, one app kept from another's templates, and axe-core on each page.
  */
-const AXE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../node_modules/axe-core/axe.min.js');
 
 describe.skipIf(!chromiumAvailable())('dashboard templates in Chromium', () => {
   let h: TestHerald;
@@ -48,7 +46,7 @@ describe.skipIf(!chromiumAvailable())('dashboard templates in Chromium', () => {
   }
 
   async function axe(page: Page, name: string): Promise<void> {
-    await page.addScriptTag({ path: AXE });
+    await injectAxe(page);
     const result = await page.evaluate(async () => {
       const r = await (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe.run();
       return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => JSON.stringify(n.target)) }));

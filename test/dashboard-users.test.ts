@@ -1,9 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { basic, eventually, request, startTestHerald, type TestHerald } from './helpers/herald.js';
-import { ARTIFACTS, chromiumAvailable, launchChromium } from './helpers/browser.js';
+import { ARTIFACTS, chromiumAvailable, launchChromium, injectAxe } from './helpers/browser.js';
 
 /**
  * The dashboard's Users page (SPEC §8) in Chromium, against an in-process sandbox Herald: finding a
@@ -12,7 +11,6 @@ import { ARTIFACTS, chromiumAvailable, launchChromium } from './helpers/browser.
  * sent from the page followed to the sandbox inbox and to its timeline, another app's 404, and axe-core
  * on every page.
  */
-const AXE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../node_modules/axe-core/axe.min.js');
 const LIVE_TOKEN = 'ab'.repeat(32);
 /** The sandbox answers a token ending in `deaddead` as APNs answers an unregistered one (README "Sandbox test recipients"). */
 const DEAD_TOKEN = `${'c0'.repeat(28)}deaddead`;
@@ -64,7 +62,7 @@ describe.skipIf(!chromiumAvailable())('dashboard Users page in Chromium', () => 
   }
 
   async function axe(page: Page, name: string): Promise<void> {
-    await page.addScriptTag({ path: AXE });
+    await injectAxe(page);
     const result = await page.evaluate(async () => {
       const r = await (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe.run();
       return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => JSON.stringify(n.target)) }));

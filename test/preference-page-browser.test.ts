@@ -1,16 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { eventually, startTestHerald, type TestHerald } from './helpers/herald.js';
-import { ARTIFACTS, chromiumAvailable, launchChromium } from './helpers/browser.js';
+import { ARTIFACTS, chromiumAvailable, launchChromium, injectAxe } from './helpers/browser.js';
 
 /**
  * The end user's preference page (`/u/{token}`, SPEC §8) as a phone opens it from an email: a real
  * unsubscribe link from a sandbox email, Chromium with a phone's viewport and touch and JavaScript
  * off. It must fit the screen, have large labelled controls, pass axe, and change what the API reports.
  */
-const AXE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../node_modules/axe-core/axe.min.js');
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 3, isMobile: true, hasTouch: true };
 /** A category name with no place to break: it must wrap, not widen the page. */
 const LONG = 'weekly-personalised-product-recommendations-and-offers';
@@ -80,7 +78,7 @@ describe.skipIf(!chromiumAvailable())('preference page on a phone', () => {
     // axe is a script; the phone above runs none, so a second phone with scripts on loads the same page for it.
     const page = await phone({ javaScriptEnabled: true });
     await page.goto(url);
-    await page.addScriptTag({ path: AXE });
+    await injectAxe(page);
     const violations = await page.evaluate(async () => {
       const r = await (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string | null; nodes: { target: unknown[] }[] }[] }> } }).axe.run();
       return r.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => JSON.stringify(n.target)) }));
