@@ -6,7 +6,7 @@ import { chunks } from './chunks.js';
 type BulkTable = 'notifications' | 'deliveries' | 'events';
 
 // SQLite: rows per multi-row INSERT, under its limit on bound parameters (32,766) for every table here.
-const SQLITE_ROWS = 500;
+const SQLITE_ROWS = 200;
 // PostgreSQL: rows per INSERT (one parameter whatever the count; this bounds a statement's size).
 const PG_ROWS = 2000;
 
