@@ -91,6 +91,7 @@ export const PROVIDERS: Record<ProviderName, ProviderSpec> = {
       from: Str(300),
       endpoint: Endpoint,
       webhook_public_key: Type.Optional(Type.String({ minLength: 40, maxLength: 2000, description: 'the Event Webhook verification key (base64 DER or PEM)' })),
+      connections: Type.Optional(Type.Integer({ minimum: 1, maximum: 512, description: 'keep-alive connections per process (default 64): one request at a time each, so a process sends at most connections ÷ latency' })),
     }),
     secrets: ['api_key'],
     create: (c, ctx) => createSendgridAdapter({ ...c, ca: ctx.ca }),

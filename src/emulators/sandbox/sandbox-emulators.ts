@@ -50,7 +50,9 @@ export async function startSandboxEmulators(opts: { publicUrl: string }): Promis
     webpush: { vapid_public_key: vapid.publicKey, vapid_private_key: vapid.privateKey, subject: 'mailto:sandbox@herald.invalid' },
     twilio: { account_sid: twilio.accountSid, auth_token: twilio.authToken, from: '+15005550006', endpoint: twilio.url },
     vonage: { api_key: vonage.apiKey, api_secret: vonage.apiSecret, from: 'Herald', endpoint: vonage.url },
-    sendgrid: { api_key: sendgrid.apiKey, from: 'Herald Sandbox <sandbox@herald.invalid>', endpoint: sendgrid.url, webhook_public_key: sendgrid.eventPublicKey },
+    // 16 connections, not 64: the emulator shares the process, so more requests in flight only add overhead
+    // (all-in-one bench: 2,245 vs 1,905 delivered/s).
+    sendgrid: { api_key: sendgrid.apiKey, from: 'Herald Sandbox <sandbox@herald.invalid>', endpoint: sendgrid.url, webhook_public_key: sendgrid.eventPublicKey, connections: 16 },
     smtp: { host: smtp.host, port: smtp.port, secure: false, from: 'Herald Sandbox <sandbox@herald.invalid>' },
   };
   return {
