@@ -1,11 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { basic, eventually, request, startTestHerald, type TestHerald } from './helpers/herald.js';
 import { startTwilioEmulator, type TwilioEmulator } from '../src/emulators/twilio/emulator.js';
 import { startFcmEmulator, type FcmEmulator } from '../src/emulators/fcm/index.js';
-import { ARTIFACTS, chromiumAvailable, launchChromium, injectAxe } from './helpers/browser.js';
+import { ARTIFACTS, chromiumAvailable, seriousAxeFindings, signInToDashboard, useChromium } from './helpers/browser.js';
 
 /**
  * The dashboard's providers page in Chromium, against a sandbox Herald: the emulators in use with
@@ -14,41 +14,20 @@ import { ARTIFACTS, chromiumAvailable, launchChromium, injectAxe } from './helpe
  */
 
 describe.skipIf(!chromiumAvailable())('providers page in Chromium', () => {
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-  });
-  afterEach(async () => {
-    for (const c of contexts.splice(0)) await c.close().catch(() => undefined);
-  });
+  const newContext = useChromium();
 
   /** A fresh profile, signed in; CSP is bypassed only so axe can be injected. */
   async function signedInPage(h: TestHerald, key = h.key, secret = h.secret): Promise<Page> {
-    const context = await browser.newContext({ bypassCSP: true });
-    contexts.push(context);
+    const context = await newContext({ bypassCSP: true });
     const page = await context.newPage();
     // Well inside the test's own timeout, so a stuck step fails with its line.
     page.setDefaultTimeout(10_000);
-    await page.goto(`${h.url}/`);
-    await page.getByLabel('App key').fill(key);
-    await page.getByLabel('App secret').fill(secret);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    await signInToDashboard(page, h.url, key, secret);
     return page;
   }
 
   async function axe(page: Page, name: string): Promise<void> {
-    await injectAxe(page);
-    const violations = await page.evaluate(async () => {
-      const r = await (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string | null; nodes: { target: unknown[] }[] }[] }> } }).axe.run();
-      return r.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => JSON.stringify(n.target)) }));
-    });
-    expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'), `axe on ${name}`).toEqual([]);
+    expect(await seriousAxeFindings(page), `axe on ${name}`).toEqual([]);
   }
 
   const shot = (page: Page, name: string) => page.screenshot({ path: path.join(ARTIFACTS, `dashboard-providers-${name}.png`), fullPage: true });

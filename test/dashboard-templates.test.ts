@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { basic, request, startTestHerald, type TestHerald } from './helpers/herald.js';
-import { ARTIFACTS, chromiumAvailable, launchChromium, injectAxe } from './helpers/browser.js';
+import { ARTIFACTS, chromiumAvailable, cspViolationsOf, seriousAxeFindings, signInToDashboard, useChromium } from './helpers/browser.js';
 
 /**
  * The dashboard's Templates pages (SPEC §4, §8) in Debian's Chromium: creating a template, the live
@@ -13,48 +13,27 @@ import { ARTIFACTS, chromiumAvailable, launchChromium, injectAxe } from './helpe
 
 describe.skipIf(!chromiumAvailable())('dashboard templates in Chromium', () => {
   let h: TestHerald;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
     h = await startTestHerald('sqlite');
-    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
-    await browser?.close();
     await h?.stop();
   });
-  afterEach(async () => {
-    for (const c of contexts.splice(0)) await c.close().catch(() => undefined);
-  });
+  const newContext = useChromium();
 
   /** axe is injected as an inline script, which the pages' CSP would refuse: bypassed except where the CSP itself is tested. */
   async function newPage(opts: { bypassCSP?: boolean; javaScriptEnabled?: boolean } = {}): Promise<Page> {
-    const context = await browser.newContext({ bypassCSP: opts.bypassCSP ?? true, javaScriptEnabled: opts.javaScriptEnabled ?? true });
-    contexts.push(context);
+    const context = await newContext({ bypassCSP: opts.bypassCSP ?? true, javaScriptEnabled: opts.javaScriptEnabled ?? true });
     // A step that cannot happen fails with its own name well before the test's timeout.
     context.setDefaultTimeout(10_000);
     return context.newPage();
   }
 
-  async function signIn(page: Page, creds = { key: h.key, secret: h.secret }): Promise<void> {
-    await page.goto(`${h.url}/`);
-    await page.getByLabel('App key').fill(creds.key);
-    await page.getByLabel('App secret').fill(creds.secret);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
-  }
+  const signIn = (page: Page) => signInToDashboard(page, h.url, h.key, h.secret);
 
   async function axe(page: Page, name: string): Promise<void> {
-    await injectAxe(page);
-    const result = await page.evaluate(async () => {
-      const r = await (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe.run();
-      return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => JSON.stringify(n.target)) }));
-    });
-    expect(
-      result.filter((v) => v.impact === 'serious' || v.impact === 'critical'),
-      `axe on ${name}`,
-    ).toEqual([]);
+    expect(await seriousAxeFindings(page), `axe on ${name}`).toEqual([]);
   }
 
   /** The whole page. Chromium paints the email's frame (out of process) only inside the viewport, so the viewport is made as tall as the page first. */
@@ -321,10 +300,7 @@ describe.skipIf(!chromiumAvailable())('dashboard templates in Chromium', () => {
   it('runs under the page CSP: the script previews live and the email frame keeps its styles, without scripts', async () => {
     expect((await h.api('PUT', '/v1/templates/csp', { channels: { email: { subject: 'Styled', html: '<p style="color:#a00">Styled</p><script>document.title="ran"</script>' } } })).status).toBe(201);
     const page = await newPage({ bypassCSP: false });
-    const violations: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) violations.push(m.text());
-    });
+    const violations = cspViolationsOf(page);
     await signIn(page);
     await page.goto(`${h.url}/dashboard/templates/csp`);
     const styled = emailFrame(page).getByText('Styled');

@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { basic, eventually, request, startTestHerald, type TestHerald } from './helpers/herald.js';
-import { ARTIFACTS, chromiumAvailable, launchChromium, injectAxe } from './helpers/browser.js';
+import { ARTIFACTS, chromiumAvailable, cspViolationsOf, seriousAxeFindings, signInToDashboard, useChromium } from './helpers/browser.js';
 
 /**
  * The dashboard's Users page (SPEC §8) in Chromium, against an in-process sandbox Herald: finding a
@@ -17,22 +17,15 @@ const DEAD_TOKEN = `${'c0'.repeat(28)}deaddead`;
 
 describe.skipIf(!chromiumAvailable())('dashboard Users page in Chromium', () => {
   let h: TestHerald;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
     h = await startTestHerald('sqlite');
-    browser = await launchChromium();
     await seedGrace();
   }, 60_000);
   afterAll(async () => {
-    await browser?.close();
     await h?.stop();
   });
-  // Closed after each test, so nothing left open loads behind the next one.
-  afterEach(async () => {
-    for (const c of contexts.splice(0)) await c.close().catch(() => undefined);
-  });
+  const newContext = useChromium();
 
   /** Grace: contacts, a live and a dead iOS device, a topic, and one notification that killed the dead device. */
   async function seedGrace(): Promise<void> {
@@ -48,26 +41,14 @@ describe.skipIf(!chromiumAvailable())('dashboard Users page in Chromium', () => 
   }
 
   async function newPage(opts: { bypassCSP?: boolean } = {}): Promise<Page> {
-    const context = await browser.newContext({ bypassCSP: opts.bypassCSP ?? true });
-    contexts.push(context);
+    const context = await newContext({ bypassCSP: opts.bypassCSP ?? true });
     return context.newPage();
   }
 
-  async function signIn(page: Page, key = h.key, secret = h.secret): Promise<void> {
-    await page.goto(`${h.url}/`);
-    await page.getByLabel('App key').fill(key);
-    await page.getByLabel('App secret').fill(secret);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
-  }
+  const signIn = (page: Page, key = h.key, secret = h.secret) => signInToDashboard(page, h.url, key, secret);
 
   async function axe(page: Page, name: string): Promise<void> {
-    await injectAxe(page);
-    const result = await page.evaluate(async () => {
-      const r = await (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe.run();
-      return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => JSON.stringify(n.target)) }));
-    });
-    expect(result.filter((v) => v.impact === 'serious' || v.impact === 'critical'), `axe on ${name}`).toEqual([]);
+    expect(await seriousAxeFindings(page), `axe on ${name}`).toEqual([]);
   }
 
   const shot = (page: Page, name: string) => page.screenshot({ path: path.join(ARTIFACTS, `dashboard-users-${name}.png`), fullPage: true });
@@ -322,10 +303,7 @@ describe.skipIf(!chromiumAvailable())('dashboard Users page in Chromium', () => 
 
   it('works under its Content-Security-Policy: its stylesheet loads, nothing is refused', async () => {
     const page = await newPage({ bypassCSP: false });
-    const violations: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) violations.push(m.text());
-    });
+    const violations = cspViolationsOf(page);
     await signIn(page);
     await page.goto(`${h.url}/dashboard/users/grace`);
     expect(await page.locator('.state-off').first().evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(251, 224, 221)');

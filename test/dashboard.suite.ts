@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { basic, eventually, request, startTestHerald, type DbKind, type TestHerald } from './helpers/herald.js';
-import { ARTIFACTS, launchChromium, injectAxe } from './helpers/browser.js';
+import { ARTIFACTS, cspViolationsOf, seriousAxeFindings, signInToDashboard, useChromium } from './helpers/browser.js';
 
 /**
  * The dashboard (SPEC §8) in Debian's Chromium, against an in-process sandbox Herald: sign-in,
@@ -14,41 +14,25 @@ const IOS_TOKEN = 'a1'.repeat(32);
 /** The suite, on SQLite (test/dashboard.test.ts) and on PostgreSQL (test/dashboard.postgres.test.ts). */
 export function dashboardSuite(db: DbKind): void {
   let h: TestHerald;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
     h = await startTestHerald(db);
-    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
-    await browser?.close();
     await h?.stop();
   });
+  const newContext = useChromium();
 
   /** A fresh browser profile. axe is injected as an inline script, which the pages' CSP would refuse; the CSP test below runs without this bypass. */
   async function newPage(opts: { bypassCSP?: boolean } = {}): Promise<Page> {
-    const context = await browser.newContext({ bypassCSP: opts.bypassCSP ?? true });
-    contexts.push(context);
+    const context = await newContext({ bypassCSP: opts.bypassCSP ?? true });
     return context.newPage();
   }
 
-  async function signIn(page: Page): Promise<void> {
-    await page.goto(`${h.url}/`);
-    await page.getByLabel('App key').fill(h.key);
-    await page.getByLabel('App secret').fill(h.secret);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
-  }
+  const signIn = (page: Page) => signInToDashboard(page, h.url, h.key, h.secret);
 
   async function axe(page: Page, name: string): Promise<void> {
-    await injectAxe(page);
-    const result = await page.evaluate(async () => {
-      const r = await (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe.run();
-      return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => JSON.stringify(n.target)) }));
-    });
-    const bad = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    expect(bad, `axe on ${name}`).toEqual([]);
+    expect(await seriousAxeFindings(page), `axe on ${name}`).toEqual([]);
   }
 
   const focused = (page: Page) =>
@@ -291,10 +275,7 @@ export function dashboardSuite(db: DbKind): void {
 
   it('works under its Content-Security-Policy: the script and styles load, the live refresh runs', async () => {
     const page = await newPage({ bypassCSP: false });
-    const violations: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) violations.push(m.text());
-    });
+    const violations = cspViolationsOf(page);
     await signIn(page);
     const csp = (await page.request.get(`${h.url}/dashboard`)).headers()['content-security-policy'];
     expect(csp).toContain("script-src 'self'");
@@ -319,10 +300,5 @@ export function dashboardSuite(db: DbKind): void {
     expect(d.events.map((e) => e.type)).not.toContain('opened');
     // Nothing else is refused.
     expect(violations.filter((v) => !/img-src/.test(v))).toEqual([]);
-  });
-
-  // Closed after each test, so no page left open keeps refreshing (and loading) behind the next one.
-  afterEach(async () => {
-    for (const c of contexts.splice(0)) await c.close().catch(() => undefined);
   });
 }

@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { eventually, startTestHerald, type TestHerald } from './helpers/herald.js';
-import { ARTIFACTS, chromiumAvailable, launchChromium, injectAxe } from './helpers/browser.js';
+import { ARTIFACTS, chromiumAvailable, seriousAxeFindings, useChromium } from './helpers/browser.js';
 
 /**
  * The end user's preference page (`/u/{token}`, SPEC §8) as a phone opens it from an email: a real
@@ -15,21 +15,15 @@ const LONG = 'weekly-personalised-product-recommendations-and-offers';
 
 describe.skipIf(!chromiumAvailable())('preference page on a phone', () => {
   let h: TestHerald;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
     h = await startTestHerald('sqlite');
-    browser = await launchChromium();
     expect((await h.api('PUT', '/v1/templates/digest', { category: 'news', channels: { email: { subject: 'Your digest', html: '<p>Hello {{ user.name }}</p>' } } })).status).toBeLessThan(300);
   }, 60_000);
   afterAll(async () => {
-    await browser?.close();
     await h?.stop();
   });
-  afterEach(async () => {
-    for (const c of contexts.splice(0)) await c.close().catch(() => undefined);
-  });
+  const newContext = useChromium();
 
   /** Sends the digest to a new user and answers the link from its List-Unsubscribe header (the one in the footer is the same). */
   async function unsubscribeLink(user: string, locale?: string): Promise<string> {
@@ -46,8 +40,7 @@ describe.skipIf(!chromiumAvailable())('preference page on a phone', () => {
 
   /** A phone with JavaScript off, as many mail apps' in-app browsers are set. CSP is bypassed only for axe's page, below. */
   async function phone(opts: { javaScriptEnabled?: boolean } = {}): Promise<Page> {
-    const context = await browser.newContext({ ...PHONE, javaScriptEnabled: opts.javaScriptEnabled ?? false, bypassCSP: true });
-    contexts.push(context);
+    const context = await newContext({ ...PHONE, javaScriptEnabled: opts.javaScriptEnabled ?? false, bypassCSP: true });
     const page = await context.newPage();
     page.setDefaultTimeout(10_000);
     return page;
@@ -78,12 +71,7 @@ describe.skipIf(!chromiumAvailable())('preference page on a phone', () => {
     // axe is a script; the phone above runs none, so a second phone with scripts on loads the same page for it.
     const page = await phone({ javaScriptEnabled: true });
     await page.goto(url);
-    await injectAxe(page);
-    const violations = await page.evaluate(async () => {
-      const r = await (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string | null; nodes: { target: unknown[] }[] }[] }> } }).axe.run();
-      return r.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => JSON.stringify(n.target)) }));
-    });
-    expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'), `axe on ${name}`).toEqual([]);
+    expect(await seriousAxeFindings(page), `axe on ${name}`).toEqual([]);
   }
 
   it('fits a phone without JavaScript, with large labelled controls, and unsubscribes through the form', async () => {
