@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../ports/clock.js';
 import type { Store } from '../ports/store.js';
 import type { FanoutService } from '../services/fanout.js';
+import { BackgroundLoop } from './background-loop.js';
 
 export interface FanoutWorkerOptions {
   /** How often an idle worker looks for a fan-out (another process's topic sends are found by polling). */
@@ -16,51 +17,35 @@ export interface FanoutWorkerOptions {
  * periodic chore of consent, so the cap table stays the size of the current windows.
  */
 export class FanoutWorker {
-  private running = false;
-  private loop?: Promise<void>;
-  private wake?: () => void;
+  private readonly loop: BackgroundLoop;
   private lastPrune = 0;
 
   constructor(
     private readonly fanouts: FanoutService,
     private readonly capCounters: Store['capCounters'],
     private readonly clock: Clock,
-    private readonly log: Logger,
+    log: Logger,
     private readonly opts: FanoutWorkerOptions,
-  ) {}
+  ) {
+    // A failed round leaves a claimed fan-out under its lease, which runs out and is taken up again.
+    this.loop = new BackgroundLoop(log, { errorMessage: 'fan-out loop error', step: (running) => this.round(running) });
+  }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
-    this.loop = undefined;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
-  private async run(): Promise<void> {
-    let failures = 0;
-    while (this.running) {
-      try {
-        await this.prune();
-        const lease = await this.fanouts.claim();
-        if (!lease) {
-          await this.sleep(this.opts.idlePollMs);
-          continue;
-        }
-        await this.fanouts.runToEnd(lease, () => !this.running);
-        failures = 0;
-      } catch (err) {
-        // Database unreachable or a bug: a claimed fan-out keeps its lease, runs out, and is taken up again.
-        failures++;
-        this.log.error({ err }, 'fan-out loop error');
-        await this.sleep(Math.min(5000, 100 * 2 ** failures));
-      }
-    }
+  /** Runs one claimed fan-out to its end (or until stopping); sleeps when there is none. */
+  private async round(running: () => boolean): Promise<number> {
+    await this.prune();
+    const lease = await this.fanouts.claim();
+    if (!lease) return this.opts.idlePollMs;
+    await this.fanouts.runToEnd(lease, () => !running());
+    return 0;
   }
 
   private async prune(): Promise<void> {
@@ -68,16 +53,5 @@ export class FanoutWorker {
     if (now - this.lastPrune < this.opts.pruneEveryMs) return;
     this.lastPrune = now;
     await this.capCounters.prune(now);
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
   }
 }

@@ -4,6 +4,7 @@ import { DAY_MS } from '../domain/analytics.js';
 import { effectiveRetention, parseAppSettings } from '../domain/app-settings.js';
 import type { Clock } from '../ports/clock.js';
 import type { PruneBatch, PruneCursor, Store } from '../ports/store.js';
+import { BackgroundLoop } from './background-loop.js';
 
 export interface RetentionJobOptions {
   /** How often a pass runs, across all processes: the lease row carries the next due time. */
@@ -45,27 +46,26 @@ class Stopping extends Error {}
  */
 export class RetentionJob {
   private stopping = false;
-  private loop?: Promise<void>;
-  private wake?: () => void;
+  private readonly loop: BackgroundLoop;
 
   constructor(
     private readonly store: Pick<Store, 'retention' | 'jobLeases'>,
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly opts: RetentionJobOptions,
-  ) {}
+  ) {
+    // A failed pass has handed its lease back; the next poll (here or in another process) starts again.
+    this.loop = new BackgroundLoop(log, { errorMessage: 'retention pass failed', step: () => this.poll(), afterFailure: () => opts.pollMs });
+  }
 
   start(): void {
-    if (this.loop) return;
     this.stopping = false;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
-    this.wake?.();
-    await this.loop;
-    this.loop = undefined;
+    await this.loop.stop();
   }
 
   /**
@@ -140,26 +140,13 @@ export class RetentionJob {
     if (this.stopping) throw new Stopping();
   }
 
-  private async run(): Promise<void> {
-    while (!this.stopping) {
-      try {
-        await this.runOnce();
-      } catch (err) {
-        if (!(err instanceof Stopping)) this.log.error({ err }, 'retention pass failed');
-      }
-      await this.sleep(this.opts.pollMs);
+  /** One pass if due; a pass stopped because the process is stopping is not an error. */
+  private async poll(): Promise<number> {
+    try {
+      await this.runOnce();
+    } catch (err) {
+      if (!(err instanceof Stopping)) throw err;
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    if (this.stopping) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
+    return this.opts.pollMs;
   }
 }

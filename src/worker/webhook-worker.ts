@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { WebhookDispatcher, WebhookLease } from '../services/webhook-dispatcher.js';
+import { BackgroundLoop } from './background-loop.js';
 
 export interface WebhookWorkerOptions {
   /** How often to look for webhooks with new events (events are written by any process, so this polls). */
@@ -14,9 +15,7 @@ export interface WebhookWorkerOptions {
  * others meanwhile.
  */
 export class WebhookWorker {
-  private running = false;
-  private loop?: Promise<void>;
-  private wake?: () => void;
+  private readonly loop: BackgroundLoop;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly stopping = new AbortController();
 
@@ -24,38 +23,27 @@ export class WebhookWorker {
     private readonly dispatcher: WebhookDispatcher,
     private readonly log: Logger,
     private readonly opts: WebhookWorkerOptions,
-  ) {}
+  ) {
+    // A failed round (database away) leaves claimed webhooks under their leases, which run out and are taken up again.
+    this.loop = new BackgroundLoop(log, { errorMessage: 'webhook loop error', step: () => this.round() });
+  }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   /** Aborts the POSTs in flight (their batches go again later) and hands the leases back. */
   async stop(): Promise<void> {
-    this.running = false;
     this.stopping.abort();
-    this.wake?.();
-    await this.loop;
+    await this.loop.stop();
     await Promise.all(this.inFlight);
   }
 
-  private async run(): Promise<void> {
-    let failures = 0;
-    while (this.running) {
-      try {
-        const free = this.opts.concurrency - this.inFlight.size;
-        if (free > 0) for (const lease of await this.dispatcher.claim(free)) this.spawn(lease);
-        failures = 0;
-        await this.sleep(this.opts.idlePollMs);
-      } catch (err) {
-        // Database unreachable: claimed webhooks keep their leases, which run out and are taken up again.
-        failures++;
-        this.log.error({ err }, 'webhook loop error');
-        await this.sleep(Math.min(5000, 100 * 2 ** failures));
-      }
-    }
+  /** Claims webhooks for the free slots, each then runs as its own task; the loop polls on meanwhile. */
+  private async round(): Promise<number> {
+    const free = this.opts.concurrency - this.inFlight.size;
+    if (free > 0) for (const lease of await this.dispatcher.claim(free)) this.spawn(lease);
+    return this.opts.idlePollMs;
   }
 
   private spawn(lease: WebhookLease): void {
@@ -64,16 +52,5 @@ export class WebhookWorker {
       .catch((err: unknown) => this.log.error({ err, webhook: lease.row.id, app_id: lease.row.app_id }, 'webhook dispatch error'))
       .finally(() => this.inFlight.delete(task));
     this.inFlight.add(task);
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
   }
 }
