@@ -2,6 +2,7 @@ import type { Queue, QueueItem } from '../../ports/queue.js';
 import type { Store } from '../../ports/store.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Channel } from '../../domain/delivery.js';
+import { WorkSignal } from '../work-signal.js';
 
 /**
  * The default queue: the deliveries rows in the same database are the queue (see
@@ -9,7 +10,7 @@ import type { Channel } from '../../domain/delivery.js';
  * processes find the work by polling, so nothing depends on the wake-up arriving.
  */
 export class EmbeddedQueue implements Queue {
-  private waiters = new Map<Channel, Set<() => void>>();
+  private readonly signal = new WorkSignal();
 
   constructor(
     private readonly store: Store,
@@ -20,7 +21,7 @@ export class EmbeddedQueue implements Queue {
   async publish(items: QueueItem[]): Promise<void> {
     const now = this.clock.now();
     const channels = new Set(items.filter((i) => i.runAt <= now).map((i) => i.channel));
-    for (const c of channels) this.wake(c);
+    for (const c of channels) this.signal.wake(c);
   }
 
   claim(channel: Channel, limit: number): Promise<string[]> {
@@ -35,17 +36,7 @@ export class EmbeddedQueue implements Queue {
   }
 
   waitForWork(channel: Channel, maxWaitMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const set = this.waiters.get(channel) ?? new Set();
-      this.waiters.set(channel, set);
-      const done = () => {
-        clearTimeout(timer);
-        set.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, maxWaitMs);
-      set.add(done);
-    });
+    return this.signal.wait(channel, maxWaitMs);
   }
 
   ping(): Promise<void> {
@@ -53,10 +44,6 @@ export class EmbeddedQueue implements Queue {
   }
 
   async close(): Promise<void> {
-    for (const set of this.waiters.values()) for (const w of [...set]) w();
-  }
-
-  private wake(channel: Channel): void {
-    for (const w of [...(this.waiters.get(channel) ?? [])]) w();
+    this.signal.close();
   }
 }

@@ -7,6 +7,7 @@ import type { ChannelQueueStats, Store } from '../../ports/store.js';
 import type { Clock } from '../../ports/clock.js';
 import { CHANNELS, PRIORITIES, type Channel, type Priority } from '../../domain/delivery.js';
 import { newId } from '../../domain/ids.js';
+import { WorkSignal } from '../work-signal.js';
 
 export interface BullMqOptions {
   /** redis://… (a /N path picks the database). */
@@ -72,7 +73,7 @@ export class BullMqQueue implements Queue {
   private readonly held = new Map<string, Held>();
   /** Delivery id → the held job it came in. */
   private readonly heldBy = new Map<string, Held>();
-  private readonly waiters = new Map<Channel, Set<() => void>>();
+  private readonly signal = new WorkSignal();
   private closed = false;
 
   constructor(
@@ -98,7 +99,7 @@ export class BullMqQueue implements Queue {
       this.log?.warn({ err, count: items.length }, 'publish to Redis failed; the sweeper will re-publish from the log');
     }
     const now = this.clock.now();
-    for (const c of new Set(items.filter((i) => i.runAt <= now).map((i) => i.channel))) this.wake(c);
+    for (const c of new Set(items.filter((i) => i.runAt <= now).map((i) => i.channel))) this.signal.wake(c);
   }
 
   async claim(channel: Channel, limit: number): Promise<string[]> {
@@ -151,18 +152,7 @@ export class BullMqQueue implements Queue {
 
   /** Other processes' publishes are found by the worker's short idle poll; this process's wake it at once. */
   waitForWork(channel: Channel, maxWaitMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.closed) return resolve();
-      const set = this.waiters.get(channel) ?? new Set();
-      this.waiters.set(channel, set);
-      const done = () => {
-        clearTimeout(timer);
-        set.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, maxWaitMs);
-      set.add(done);
-    });
+    return this.signal.wait(channel, maxWaitMs);
   }
 
   async ping(): Promise<void> {
@@ -172,7 +162,7 @@ export class BullMqQueue implements Queue {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const set of this.waiters.values()) for (const w of [...set]) w();
+    this.signal.close();
     await Promise.all([...this.workers.values()].map((w) => w.close(true)));
     await Promise.all([...this.queues.values()].map((q) => q.close()));
     await this.redis.quit().catch(() => this.redis.disconnect());
@@ -339,9 +329,6 @@ export class BullMqQueue implements Queue {
     return w;
   }
 
-  private wake(channel: Channel): void {
-    for (const w of [...(this.waiters.get(channel) ?? [])]) w();
-  }
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
