@@ -8,7 +8,7 @@ import { appOf } from '../auth.js';
 import type { HttpDeps } from '../deps.js';
 import { Channel, IdString, UuidString } from '../schemas.js';
 import { presentDevice } from '../present.js';
-import { DeviceBody, PreferencesBody, deviceTarget } from './users.js';
+import { DeviceBody, PreferencesBody, deviceTarget, putPreferences } from './users.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -84,10 +84,7 @@ export async function meRoutes(app: FastifyInstance, deps: HttpDeps, tokens: Use
   app.put('/v1/me/preferences', { schema: { tags: ['client apps'], body: PreferencesBody } }, async (req) => {
     const me = meOf(req);
     const body = req.body as Static<typeof PreferencesBody>;
-    for (const [cat, flags] of Object.entries(body.categories ?? {})) {
-      for (const ch of Object.keys(flags)) if (!['push', 'sms', 'email'].includes(ch)) throw badRequest('invalid_request', `unknown channel "${ch}"`, `categories.${cat}`);
-    }
-    if (!(await store.users.setPreferences(me.appId, me.userId, JSON.stringify(body), clock.now()))) throw notFound('unknown_user', 'the user no longer exists');
+    if (!(await putPreferences({ store, clock }, me.appId, me.userId, body))) throw notFound('unknown_user', 'the user no longer exists');
     return { channels: {}, categories: {}, ...body };
   });
 
