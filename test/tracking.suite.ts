@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { eventually, startTestHerald, type DbKind, type TestHerald } from './helpers/herald.js';
 import { LinkTokens } from '../src/services/link-tokens.js';
 

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { consentStrings } from '../../domain/consent-strings.js';
 import { CHANNELS, type Channel } from '../../domain/delivery.js';
 import { ApiError, badRequest, notFound } from '../../domain/errors.js';
-import { TrackService, type PreferenceForm, type UnsubscribeToken } from '../../services/track.js';
+import { TrackService, type PreferenceForm } from '../../services/track.js';
 import type { HttpDeps } from '../deps.js';
 import { PAGE_HEADERS, invalidLinkPage, preferencePage } from '../preference-page.js';
 
