@@ -32,7 +32,8 @@ describe('live sampler', () => {
       );
     };
     try {
-      await insertDeliveries(store, [{ channel: 'email' }, { channel: 'email' }]);
+      // Due before the test clock's now (insertDeliveries would stamp the real now, which may be a millisecond later).
+      await insertDeliveries(store, [{ channel: 'email', runAt: t - 1 }, { channel: 'email', runAt: t - 1 }]);
       const first = await sampler.want('app-queue-test');
       expect(first.stats.find((s) => s.channel === 'email')?.depth).toBe(2);
       expect(sampler.throughput('app-queue-test')).toEqual([]); // the first window starts now
