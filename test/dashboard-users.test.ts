@@ -301,6 +301,18 @@ describe.skipIf(!chromiumAvailable())('dashboard Users page in Chromium', () => 
     expect((await own.goto(`${h.url}/dashboard/users/nobody-here`))?.status()).toBe(404);
   });
 
+  it('does not bring back a user erased while their page was open', async () => {
+    expect((await h.api('PUT', '/v1/users/brief', { email: 'brief@example.com', name: 'Brief' })).status).toBe(201);
+    const page = await newPage();
+    await signIn(page);
+    await page.goto(`${h.url}/dashboard/users/brief`);
+    const contacts = page.getByRole('region', { name: 'Contacts' });
+    await contacts.getByLabel('Name').fill('Brief Again');
+    expect((await h.api('DELETE', '/v1/users/brief')).status).toBe(204);
+    expect(await submit(page, contacts.getByRole('button', { name: 'Save contacts' }))).toBe(404);
+    expect((await h.api('GET', '/v1/users/brief')).status).toBe(404);
+  });
+
   it('works under its Content-Security-Policy: its stylesheet loads, nothing is refused', async () => {
     const page = await newPage({ bypassCSP: false });
     const violations = cspViolationsOf(page);

@@ -149,6 +149,8 @@ export interface Store {
 
   users: {
     upsert(user: UsersRow): Promise<UsersRow>;
+    /** Changes an existing user's fields (not created_at or preferences); undefined when there is no such user (erased meanwhile). */
+    update(user: UsersRow): Promise<UsersRow | undefined>;
     get(appId: string, id: string): Promise<UsersRow | undefined>;
     getMany(appId: string, ids: string[]): Promise<UsersRow[]>;
     /** The dashboard's user list: ids starting with `prefix` (all when empty), in id order after `after`. */

@@ -78,6 +78,16 @@ export function storeContract(make: () => Promise<{ store: Store; cleanup: () =>
       expect(await store.apps.findByKey('nope')).toBeUndefined();
     });
 
+    it('updates an existing user only, keeping created_at and preferences', async () => {
+      const u = { app_id: APP, id: 'upd', email: 'a@example.com', phone: null, locale: null, timezone: null, name: 'A', data: null, preferences: '{"mute":true}', created_at: T0, updated_at: T0 };
+      expect(await store.users.update(u)).toBeUndefined();
+      expect(await store.users.get(APP, 'upd')).toBeUndefined();
+      await store.users.upsert(u);
+      const got = await store.users.update({ ...u, name: 'B', email: null, preferences: null, created_at: T0 + 5, updated_at: T0 + 9 });
+      expect(got).toMatchObject({ name: 'B', email: null, preferences: '{"mute":true}', created_at: T0, updated_at: T0 + 9 });
+      expect(await store.users.update({ ...u, app_id: 'other-app' })).toBeUndefined();
+    });
+
     it('upserts users per app and erases them with their devices and log addresses', async () => {
       const u = { app_id: APP, id: 'u1', email: 'u1@example.com', phone: null, locale: null, timezone: null, name: 'U', data: null, preferences: null, created_at: T0, updated_at: T0 };
       await store.users.upsert(u);

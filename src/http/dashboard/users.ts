@@ -73,8 +73,19 @@ export async function userPageRoutes(app: FastifyInstance, ctx: DashCtx): Promis
     if (!user) return reply;
     const form = readContactForm(formOf(req));
     const built = contactBody(form);
-    const error = built.error ?? (await refusalOf(() => putUser(ctx.deps, signedIn(req).app.id, user.id, built.body!)));
+    let gone = false;
+    const save = async () => {
+      try {
+        await putUser(ctx.deps, signedIn(req).app.id, user.id, built.body!, { existingOnly: true });
+      } catch (err) {
+        // Erased between the read and the write: nothing was saved, and the user is not brought back.
+        if (!(err instanceof ApiError && err.code === 'unknown_user')) throw err;
+        gone = true;
+      }
+    };
+    const error = built.error ?? (await refusalOf(save));
     if (error) return refused(req, reply, user, { contacts: { form, error } });
+    if (gone) return sendPage(reply, userNotFoundPage(navFor(req, ctx, 'users'), user.id), { status: 404 });
     return seeOther(reply, `/dashboard/users/${enc(user.id)}?saved=contacts#contacts`);
   });
 

@@ -72,8 +72,16 @@ type UserDeps = Pick<HttpDeps, 'store' | 'clock'>;
 /**
  * `PUT /v1/users/{id}` (and the dashboard's contact form): checks the addresses, then writes; a field
  * left out keeps its value, null clears it. Throws a 400 ApiError before anything is written.
+ * `existingOnly` (the dashboard editing a user it showed): never creates one, so a user erased while the
+ * form was open stays erased (404) instead of coming back with the form's contacts.
  */
-export async function putUser({ store, clock }: UserDeps, appId: string, id: string, b: Static<typeof UserBody>): Promise<{ user: UsersRow; created: boolean }> {
+export async function putUser(
+  { store, clock }: UserDeps,
+  appId: string,
+  id: string,
+  b: Static<typeof UserBody>,
+  opts: { existingOnly?: boolean } = {},
+): Promise<{ user: UsersRow; created: boolean }> {
   if (b.email != null && !isEmail(b.email)) throw badRequest('invalid_email', 'email is not a valid address', 'email');
   let phone = b.phone;
   if (b.phone != null) {
@@ -83,8 +91,9 @@ export async function putUser({ store, clock }: UserDeps, appId: string, id: str
   if (b.timezone != null && !validTimezone(b.timezone)) throw badRequest('invalid_timezone', 'timezone must be an IANA name such as Europe/Berlin', 'timezone');
   const now = clock.now();
   const existing = await store.users.get(appId, id);
+  if (!existing && opts.existingOnly) throw notFound('unknown_user', `no user "${id}"`);
   const pick = <K extends keyof typeof b>(k: K, prev: unknown) => (b[k] === undefined ? prev : b[k]);
-  const user = await store.users.upsert({
+  const row: UsersRow = {
     app_id: appId,
     id,
     email: pick('email', existing?.email ?? null) as string | null,
@@ -96,8 +105,13 @@ export async function putUser({ store, clock }: UserDeps, appId: string, id: str
     preferences: existing?.preferences ?? null,
     created_at: existing?.created_at ?? now,
     updated_at: now,
-  });
-  return { user, created: !existing };
+  };
+  if (opts.existingOnly) {
+    const user = await store.users.update(row);
+    if (!user) throw notFound('unknown_user', `no user "${id}"`);
+    return { user, created: false };
+  }
+  return { user: await store.users.upsert(row), created: !existing };
 }
 
 /** What `GET /v1/users/{id}/preferences` answers: the stored choices, with empty channels and categories when none. */

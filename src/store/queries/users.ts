@@ -14,6 +14,10 @@ export function userQueries(db: Kysely<Database>): Store['users'] {
         .returningAll()
         .executeTakeFirstOrThrow();
     },
+    async update(user) {
+      const { app_id, id, created_at, preferences, ...rest } = user;
+      return db.updateTable('users').set(rest).where('app_id', '=', app_id).where('id', '=', id).returningAll().executeTakeFirst();
+    },
     get: (appId, id) =>
       db.selectFrom('users').selectAll().where('app_id', '=', appId).where('id', '=', id).executeTakeFirst(),
     async getMany(appId, ids) {
