@@ -18,7 +18,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -28,6 +27,7 @@ import { Redis } from 'ioredis';
 import type { EmulatorInfo, EmulatorStats } from './emulator-process.js';
 import { BENCH_TEMPLATE, benchNotification, benchUser } from './baseline/shared.js';
 import { freshPostgres } from '../test/helpers/postgres.js';
+import { freePort } from '../test/helpers/child.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DIST_BENCH = path.join(ROOT, 'dist/bench');
@@ -160,16 +160,6 @@ function firstLine(p: Proc, timeoutMs = 30_000): Promise<string> {
   });
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 async function waitForHttp(url: string, p: Proc, timeoutMs = 60_000): Promise<void> {
   const end = Date.now() + timeoutMs;
