@@ -24,8 +24,11 @@ export interface Config {
   metricsToken?: string;
   /** OTEL_EXPORTER_OTLP_ENDPOINT: when set, traces go there over OTLP/HTTP; when unset tracing costs nothing. */
   otlpEndpoint?: string;
-  /** HERALD_WEBHOOK_ALLOW_PRIVATE=1: webhook URLs may reach loopback and private addresses (receivers on the same host or network). */
-  webhookAllowPrivate: boolean;
+  /**
+   * HERALD_ALLOW_PRIVATE_NETWORKS=1 (alias HERALD_WEBHOOK_ALLOW_PRIVATE=1): requests made for a tenant (webhooks,
+   * web push endpoints, provider endpoint overrides) may reach loopback and private addresses (SPEC §11).
+   */
+  allowPrivateNetworks: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -39,6 +42,14 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
   return value;
+}
+
+/** A 0/1 switch; unset or empty is off. */
+function flag(env: Env, name: string): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '' || raw === '0') return false;
+  if (raw === '1') return true;
+  throw new ConfigError(`${name} must be 1 or 0`);
 }
 
 /** The master key: from HERALD_SECRET_KEY, else generated once into the data dir so restarts keep it. */
@@ -71,10 +82,7 @@ export function loadConfig(env: Env = process.env, opts: { readDotEnv?: boolean 
   }
   const queuePrefix = env.HERALD_QUEUE_PREFIX || 'herald';
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(queuePrefix)) throw new ConfigError('HERALD_QUEUE_PREFIX must be 1–64 of A–Z a–z 0–9 _ . -');
-  const allowPrivateRaw = env.HERALD_WEBHOOK_ALLOW_PRIVATE;
-  if (allowPrivateRaw !== undefined && allowPrivateRaw !== '' && allowPrivateRaw !== '0' && allowPrivateRaw !== '1') {
-    throw new ConfigError('HERALD_WEBHOOK_ALLOW_PRIVATE must be 1 or 0');
-  }
+  const allowPrivate = flag(env, 'HERALD_ALLOW_PRIVATE_NETWORKS') || flag(env, 'HERALD_WEBHOOK_ALLOW_PRIVATE');
   const sandboxRaw = env.HERALD_SANDBOX;
   if (sandboxRaw !== undefined && sandboxRaw !== '' && sandboxRaw !== '0' && sandboxRaw !== '1') {
     throw new ConfigError('HERALD_SANDBOX must be 1 or 0');
@@ -106,6 +114,6 @@ export function loadConfig(env: Env = process.env, opts: { readDotEnv?: boolean 
     logLevel: env.HERALD_LOG_LEVEL || 'info',
     metricsToken: env.HERALD_METRICS_TOKEN || undefined,
     otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT ? env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '') : undefined,
-    webhookAllowPrivate: allowPrivateRaw === '1',
+    allowPrivateNetworks: allowPrivate,
   };
 }

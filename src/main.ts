@@ -151,7 +151,7 @@ export async function startHerald(config: Config, logger: Logger, opts: StartOpt
       leaseMs: Math.max(config.leaseMs, webhookTimeoutMs + 5_000),
       batchSize: 500,
       scanSize: 2000,
-      allowPrivate: config.webhookAllowPrivate,
+      allowPrivate: config.allowPrivateNetworks,
       retryBaseMs: config.retryBaseMs,
       retryCapMs: 300_000,
       keepAttempts: 1000,

@@ -69,7 +69,7 @@ export async function webhookRoutes(app: FastifyInstance, { store, box, clock, c
     const a = appOf(req);
     const { id } = req.params as Static<typeof IdParams>;
     const b = req.body as Static<typeof WebhookBody>;
-    const url = await validateWebhookUrl(b.url, config.webhookAllowPrivate);
+    const url = await validateWebhookUrl(b.url, config.allowPrivateNetworks);
     const { row, created } = await store.webhooks.put(
       {
         app_id: a.id,
