@@ -23,7 +23,7 @@ import {
 } from '../ports/store.js';
 import type { ProviderDirectory } from '../ports/provider-directory.js';
 import type { ChannelAdapter } from '../ports/channel-adapter.js';
-import { pickLocale, renderChannels, type ChannelSource } from './render.js';
+import { loadPartials, pickLocale, renderChannels, type ChannelSource, type PartialLibrary } from './render.js';
 import { hashBody } from './stable-json.js';
 import { capClaims, summariesOverCap } from './cap-claims.js';
 import type { FanoutJob } from './fanout-job.js';
@@ -53,6 +53,8 @@ interface Lookups {
   pushAdapters: Map<ProviderName, ChannelAdapter | undefined>;
   /** Read fresh for every send: a frequency cap changed by PUT /v1/settings applies at once. */
   settings: AppSettings;
+  /** The app's templates that the sends' templates render, include or use as layout. */
+  partials: PartialLibrary;
 }
 
 interface Planned {
@@ -190,7 +192,7 @@ export class SendService {
     if (items.length) await this.queue.publish(items);
   }
 
-  private async load(app: AppRef, reqs: SendRequest[]): Promise<Lookups> {
+  private async load(app: AppRef, reqs: SendRequest[], fanoutTemplate?: TemplatesRow): Promise<Lookups> {
     const userIds = new Set<string>();
     const templateKeys = new Set<string>();
     let wantsSms = false;
@@ -213,6 +215,11 @@ export class SendService {
       wantsEmail ? this.providers.order(app.id, 'email') : Promise.resolve([]),
       this.store.apps.getSettings(app.id),
     ]);
+    if (fanoutTemplate) templates.push(fanoutTemplate);
+    const partials = await loadPartials(
+      templates.map((t) => ({ channels: JSON.parse(t.channels), locales: t.locales ? JSON.parse(t.locales) : null })),
+      (keys) => this.store.templates.latestMany(app.id, keys),
+    );
     const pushAdapters = new Map<ProviderName, ChannelAdapter | undefined>();
     if (wantsPush) for (const p of Object.values(PUSH_PROVIDER)) pushAdapters.set(p, await this.providers.adapter(app.id, p));
     const byUser = new Map<string, DevicesRow[]>();
@@ -230,6 +237,7 @@ export class SendService {
       traceParent: currentTraceParent(),
       pushAdapters,
       settings: parseAppSettings(settings),
+      partials,
     };
   }
 
@@ -241,7 +249,7 @@ export class SendService {
     }
 
     const p = this.prepare(req, lk, now, now);
-    if (req.topic !== undefined) return this.planTopic(app, req, p, now, index, key, hash);
+    if (req.topic !== undefined) return this.planTopic(app, req, p, lk, now, index, key, hash);
     const { scheduled } = p;
 
     // Recipients.
@@ -406,7 +414,7 @@ export class SendService {
         user: { id: user.id, email: user.email, phone: user.phone, name: user.name, locale: user.locale, timezone: user.timezone, data: user.data ? JSON.parse(user.data) : {} },
         app: { id: app.id, name: app.name },
       };
-      const content = renderChannels(pickLocale(source, locales, user.locale), scope, renderSet, req.content !== undefined);
+      const content = renderChannels(pickLocale(source, locales, user.locale), scope, renderSet, { literal: req.content !== undefined, partials: lk.partials, locale: user.locale });
 
       for (const channel of wanted) {
         const optedOut = !allowedBy(prefs, channel, category) ? 'opted_out' : undefined;
@@ -464,8 +472,8 @@ export class SendService {
    * A topic send is accepted without reading a subscriber: the notification and its fan-out record are
    * written together, and the fan-out worker (services/fanout.ts) plans the deliveries page by page.
    */
-  private planTopic(app: AppRef, req: SendRequest, p: Prepared, now: number, index: number, key: string | undefined, hash: string): Planned {
-    probeRender(app, req, p);
+  private planTopic(app: AppRef, req: SendRequest, p: Prepared, lk: Lookups, now: number, index: number, key: string | undefined, hash: string): Planned {
+    probeRender(app, req, p, lk.partials);
     const id = newId();
     const response: SendResponse = { id, status: p.scheduled ? 'scheduled' : 'accepted', fanout: { status: 'running' }, deliveries: [] };
     const job: FanoutJob = { app: { id: app.id, name: app.name }, req, template: p.template ?? null, accepted_at: now };
@@ -507,8 +515,7 @@ export class SendService {
    * reported, so one user never stops a fan-out.
    */
   async planFanoutPage(job: FanoutJob, notificationId: string, userIds: string[], now: number): Promise<PlannedDeliveries & { users: number; skipped: { user_id: string; error: string }[] }> {
-    const lk = await this.load(job.app, [{ ...job.req, topic: undefined, template: undefined, user_ids: userIds }]);
-    if (job.template) lk.templates.set(job.template.key, job.template);
+    const lk = await this.load(job.app, [{ ...job.req, topic: undefined, template: undefined, user_ids: userIds }], job.template ?? undefined);
     const p = this.prepare(job.req, lk, now, job.accepted_at);
     const recipients = userIds.flatMap((id) => lk.users.get(id) ?? []);
     try {
@@ -549,12 +556,12 @@ function afterCaps(p: Planned, over: ReadonlySet<string>): SendResponse {
  * template is still a 400 at send time: render once for a user with no fields. What only some users
  * lack (`user.data.*`) is met page by page.
  */
-function probeRender(app: AppRef, req: SendRequest, p: Prepared): void {
+function probeRender(app: AppRef, req: SendRequest, p: Prepared, partials: PartialLibrary): void {
   const renderSet = new Set<string>(p.channels);
   if (p.channels.includes('push')) renderSet.add('web');
   const user = { id: '', email: null, phone: null, name: null, locale: null, timezone: null, data: {} };
   try {
-    renderChannels(pickLocale(p.source, p.locales, null), { params: req.params ?? {}, user, app: { id: app.id, name: app.name } }, renderSet, req.content !== undefined);
+    renderChannels(pickLocale(p.source, p.locales, null), { params: req.params ?? {}, user, app: { id: app.id, name: app.name } }, renderSet, { literal: req.content !== undefined, partials });
   } catch (err) {
     if (err instanceof ApiError && err.code === 'missing_variable' && !err.field?.startsWith('params.')) return;
     throw err;

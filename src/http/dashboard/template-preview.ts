@@ -1,8 +1,7 @@
-import { Liquid } from 'liquidjs';
 import type { EmailContent, PushContent } from '../../domain/content.js';
 import { ApiError } from '../../domain/errors.js';
 import { isGsm7 } from '../../domain/sms-segments.js';
-import { renderChannels, type ChannelSource } from '../../services/render.js';
+import { renderChannels, variableSegments, type ChannelSource, type PartialLibrary } from '../../services/render.js';
 import { segmentInfo } from '../routes/templates.js';
 import { FIELDS, parseJson, type ChannelName, type FieldErrors } from './template-form.js';
 import { html, type Html } from './html.js';
@@ -19,8 +18,6 @@ import { html, type Html } from './html.js';
  */
 const MAIL_CSP = `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`;
 
-// Only reads templates (static analysis of the variables they use); rendering stays in services/render.ts.
-const analysis = new Liquid();
 
 const USER_SAMPLE: Record<string, string> = { id: 'user-1', name: 'Ada Lovelace', email: 'ada@example.com', phone: '+14155552671', locale: 'en', timezone: 'Europe/London' };
 const UNSAFE_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
@@ -70,7 +67,7 @@ export function sampleFor(source: ChannelSource): string {
   const sample = { params: {} as Tree, user: {} as Tree };
   for (const text of stringsOf(source)) {
     try {
-      for (const segments of analysis.globalVariableSegmentsSync(text)) place(sample, segments);
+      for (const segments of variableSegments(text)) place(sample, segments);
     } catch {
       // A field that does not parse has its own error next to it; it adds nothing to the sample.
     }
@@ -148,10 +145,10 @@ ${
 
 const LABEL: Record<ChannelName, string> = { push: 'Push', web: 'Web push', sms: 'SMS', email: 'Email' };
 
-function channelPreview(ch: ChannelName, source: ChannelSource, scope: object, appName: string): Html {
+function channelPreview(ch: ChannelName, source: ChannelSource, scope: object, appName: string, partials: PartialLibrary | undefined, locale: string): Html {
   let rendered;
   try {
-    rendered = renderChannels(source, scope, [ch]);
+    rendered = renderChannels(source, scope, [ch], { partials, locale: locale || null });
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
     const hint = err.code === 'missing_variable' ? ' Add it to the sample variables to see this channel.' : '';
@@ -170,6 +167,8 @@ export interface PreviewInput {
   locale: string;
   /** The form's field errors: a channel with a broken field says so rather than previewing without it. */
   fieldErrors?: FieldErrors;
+  /** The app's templates the content renders, includes or uses as layout. */
+  partials?: PartialLibrary;
 }
 
 /** The preview section (`#template-preview`); the editor's script swaps in a fresh one as the form changes. */
@@ -185,7 +184,7 @@ export function previewSection(input: PreviewInput): Html {
           const bad = broken(ch);
           return html`<section class="pv pv-${ch}" aria-labelledby="pv-${ch}-h">
 <h3 id="pv-${ch}-h">${LABEL[ch]}</h3>
-${bad.length ? html`<p class="pv-error">Fix ${bad.join(', ')} to see this channel.</p>` : channelPreview(ch, input.source, scope, input.app.name)}
+${bad.length ? html`<p class="pv-error">Fix ${bad.join(', ')} to see this channel.</p>` : channelPreview(ch, input.source, scope, input.app.name, input.partials, input.locale)}
 </section>`;
         });
   return html`<section id="template-preview" class="preview" aria-labelledby="preview-h">

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { badRequest, notFound } from '../../domain/errors.js';
+import { ApiError, badRequest, notFound } from '../../domain/errors.js';
 import type { AppsRow, TemplatesRow } from '../../ports/store.js';
 import { pickLocale, type ChannelSource } from '../../services/render.js';
+import { checkBeforeSave, partialsFor } from '../../services/templates.js';
 import { HIDDEN, formOf, navFor, seeOther, sendPage, signedIn, type DashCtx } from './context.js';
 import { editorPage, templateHref } from './template-editor.js';
 import {
@@ -85,9 +86,14 @@ export async function templatePageRoutes(app: FastifyInstance, ctx: DashCtx): Pr
     return loaded as Loaded & { latest: TemplatesRow };
   }
 
-  function showEditor(req: FastifyRequest, reply: FastifyReply, loaded: Loaded, draft: Draft, opts: { errors?: FieldErrors; status?: number; notice?: Html; refused?: boolean } = {}) {
+  /** The templates a draft's content names (render/include/layout), for its preview. */
+  const partialsOf = (appId: string, body: TemplateBodyValue) =>
+    partialsFor(store, appId, [{ channels: body.channels as ChannelSource, locales: (body.locales ?? null) as Record<string, ChannelSource> | null }]).catch(() => undefined);
+
+  async function showEditor(req: FastifyRequest, reply: FastifyReply, loaded: Loaded, draft: Draft, opts: { errors?: FieldErrors; status?: number; notice?: Html; refused?: boolean } = {}) {
     const s = signedIn(req);
     const ev = evaluate(draft, loaded.latest, s.app);
+    const partials = await partialsOf(s.app.id, ev.body);
     const errors = opts.errors ?? {};
     const page = editorPage({
       nav: navFor(req, ctx, 'templates'),
@@ -100,7 +106,7 @@ export async function templatePageRoutes(app: FastifyInstance, ctx: DashCtx): Pr
       errors,
       sampleError: ev.sampleError,
       inherited: draft.locale && loaded.latest ? channelsOf(loaded.latest) : undefined,
-      preview: previewSection({ source: ev.effective, sample: draft.sample, app: s.app, locale: draft.locale, fieldErrors: ev.errors }),
+      preview: previewSection({ source: ev.effective, sample: draft.sample, app: s.app, locale: draft.locale, fieldErrors: ev.errors, partials }),
       notice: opts.notice,
       refused: opts.refused,
     });
@@ -123,6 +129,12 @@ export async function templatePageRoutes(app: FastifyInstance, ctx: DashCtx): Pr
       });
     }
     if (Object.keys(ev.errors).length) return showEditor(req, reply, loaded, draft, { errors: ev.errors, status: 400, refused: true });
+    try {
+      await checkBeforeSave(store, s.app.id, draft.key, ev.body.channels as ChannelSource, (ev.body.locales ?? null) as Record<string, ChannelSource> | null);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      return showEditor(req, reply, loaded, draft, { status: 400, refused: true, notice: notice(html`Nothing was saved: ${err.message}.`, 'error') });
+    }
     const t = await store.templates.put({
       app_id: s.app.id,
       key: draft.key,
@@ -231,7 +243,7 @@ export async function templatePageRoutes(app: FastifyInstance, ctx: DashCtx): Pr
     }
     const ev = evaluate(draft, latest, s.app);
     reply.header('cache-control', 'no-store');
-    const preview = previewSection({ source: ev.effective, sample: draft.sample, app: s.app, locale: draft.locale, fieldErrors: ev.errors });
+    const preview = previewSection({ source: ev.effective, sample: draft.sample, app: s.app, locale: draft.locale, fieldErrors: ev.errors, partials: await partialsOf(s.app.id, ev.body) });
     return { preview: preview.value, errors: { ...errors, ...ev.errors, ...(ev.sampleError ? { sample: ev.sampleError } : {}) } };
   });
 

@@ -2,7 +2,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { badRequest, notFound } from '../../domain/errors.js';
 import type { TemplatesRow } from '../../ports/store.js';
-import { checkTemplateSyntax, pickLocale, renderChannels, type ChannelSource } from '../../services/render.js';
+import { pickLocale, renderChannels, type ChannelSource } from '../../services/render.js';
+import { checkBeforeSave, partialsFor } from '../../services/templates.js';
 import { splitSms } from '../../domain/sms-segments.js';
 import { appOf } from '../auth.js';
 import type { HttpDeps } from '../deps.js';
@@ -44,8 +45,7 @@ export async function templateRoutes(app: FastifyInstance, { store, clock }: Htt
     const { key } = req.params as Static<typeof KeyParams>;
     const b = req.body as Static<typeof TemplateBody>;
     if (Object.keys(b.channels).length === 0) throw badRequest('invalid_template', 'a template needs content for at least one channel', 'channels');
-    checkTemplateSyntax(b.channels as ChannelSource, 'channels');
-    for (const [loc, chans] of Object.entries(b.locales ?? {})) checkTemplateSyntax(chans as ChannelSource, `locales.${loc}`);
+    await checkBeforeSave(store, a.id, key, b.channels as ChannelSource, (b.locales ?? null) as Record<string, ChannelSource> | null);
     const t = await store.templates.put({
       app_id: a.id,
       key,
@@ -87,7 +87,8 @@ export async function templateRoutes(app: FastifyInstance, { store, clock }: Htt
       user: user ? { id: user.id, email: user.email, phone: user.phone, name: user.name, locale: user.locale, timezone: user.timezone, data: user.data ? JSON.parse(user.data) : {} } : {},
       app: { id: a.id, name: a.name },
     };
-    const channels = renderChannels(source, scope, Object.keys(source));
+    const partials = await partialsFor(store, a.id, [{ channels: JSON.parse(t.channels), locales: t.locales ? JSON.parse(t.locales) : null }]);
+    const channels = renderChannels(source, scope, Object.keys(source), { partials, locale });
     // What the text costs: carriers bill per segment, and one non-GSM character halves the segment size.
     const sms = channels.sms ? { ...channels.sms, ...segmentInfo(channels.sms.text) } : undefined;
     return { key, version: t.version, locale, channels: { ...channels, ...(sms ? { sms } : {}) } };
