@@ -1,14 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startTestHerald, type TestHerald } from './helpers/herald.js';
+import { eventually, fastClock, startTestHerald, type TestHerald } from './helpers/herald.js';
 import { Scheduler } from '../src/services/scheduler.js';
 import { SendService } from '../src/services/send.js';
-import { systemClock } from '../src/ports/clock.js';
 import { createLogger } from '../src/logger.js';
 
 describe('recurring schedules', () => {
   let h: TestHerald;
+  // Schedules fire at most once a minute (SPEC §11); at 60× a minute passes every real second.
+  const clock = fastClock(60);
   beforeAll(async () => {
-    h = await startTestHerald('sqlite');
+    h = await startTestHerald('sqlite', {}, { clock });
     await h.api('PUT', '/v1/users/rita', { email: 'rita@example.com' });
   });
   afterAll(async () => {
@@ -18,9 +19,15 @@ describe('recurring schedules', () => {
   const sentBy = async (scheduleId: string) =>
     (await h.api('GET', '/v1/notifications?user_id=rita&limit=200')).body.notifications.filter((n: any) => n.event_id?.startsWith(`schedule:${scheduleId}:`));
 
-  it('validates cron and timezone', async () => {
+  it('validates cron and timezone, and fires at most once a minute', async () => {
     const notification = { user_id: 'rita', content: { email: { subject: 's', text: 't' } } };
     expect((await h.api('POST', '/v1/schedules', { cron: 'every day at nine', notification })).body.error.code).toBe('invalid_cron');
+    for (const cron of ['* * * * * *', '*/10 * * * * *', '0,30 * * * * *', '0-5 0 9 * * *']) {
+      expect((await h.api('POST', '/v1/schedules', { cron, notification })).body.error.code, cron).toBe('invalid_cron');
+    }
+    const fine = await h.api('POST', '/v1/schedules', { cron: '30 */5 * * * *', notification });
+    expect(fine.status).toBe(201);
+    await h.api('DELETE', `/v1/schedules/${fine.body.id}`);
     expect((await h.api('POST', '/v1/schedules', { cron: '0 9 * * *', timezone: 'Moon/Base', notification })).body.error.code).toBe('invalid_timezone');
     expect((await h.api('POST', '/v1/schedules', { cron: '0 9 * * *', notification: { ...notification, priority: 'urgent' } })).status).toBe(400);
     const ok = await h.api('POST', '/v1/schedules', { cron: '0 9 * * 1', timezone: 'Europe/Berlin', notification });
@@ -32,10 +39,10 @@ describe('recurring schedules', () => {
 
   it('fires with a deterministic event_id, never twice for one time even with two schedulers, and pauses', async () => {
     // A second scheduler on the same database, as another process would run.
-    const other = new Scheduler(h.herald.store, new SendService(h.herald.store, h.herald.queue, h.herald.providers, systemClock), systemClock, createLogger('silent'), { tickMs: 50, leaseMs: 30_000 });
+    const other = new Scheduler(h.herald.store, new SendService(h.herald.store, h.herald.queue, h.herald.providers, clock), clock, createLogger('silent'), { tickMs: 50, leaseMs: 30_000 });
     other.start();
     try {
-      const s = await h.api('POST', '/v1/schedules', { cron: '* * * * * *', notification: { user_id: 'rita', content: { email: { subject: 'tick', text: 't' } } } });
+      const s = await h.api('POST', '/v1/schedules', { cron: '* * * * *', notification: { user_id: 'rita', content: { email: { subject: 'tick', text: 't' } } } });
       expect(s.status).toBe(201);
       const fired = await eventually(async () => {
         const n = await sentBy(s.body.id);
@@ -44,12 +51,12 @@ describe('recurring schedules', () => {
       const keys = fired.map((n: any) => n.event_id);
       expect(new Set(keys).size).toBe(keys.length);
       const times = keys.map((k: string) => Number(k.split(':')[2]));
-      for (const t of times) expect(t % 1000).toBe(0);
+      for (const t of times) expect(t % 60_000).toBe(0);
       const paused = await h.api('POST', `/v1/schedules/${s.body.id}/pause`);
       expect(paused.body.status).toBe('paused');
       await new Promise((r) => setTimeout(r, 300));
       const count = (await sentBy(s.body.id)).length;
-      await new Promise((r) => setTimeout(r, 1500));
+      await new Promise((r) => setTimeout(r, 2500)); // two and a half minutes of the test's clock
       expect((await sentBy(s.body.id)).length).toBe(count);
       const got = (await h.api('GET', `/v1/schedules/${s.body.id}`)).body;
       expect(got.runs).toBeGreaterThanOrEqual(count);
@@ -60,12 +67,28 @@ describe('recurring schedules', () => {
   });
 
   it('records why a firing was refused', async () => {
-    const s = await h.api('POST', '/v1/schedules', { cron: '* * * * * *', notification: { user_id: 'nobody', content: { sms: { text: 'x' } } } });
+    const s = await h.api('POST', '/v1/schedules', { cron: '* * * * *', notification: { user_id: 'nobody', content: { sms: { text: 'x' } } } });
     const got = await eventually(async () => {
       const r = (await h.api('GET', `/v1/schedules/${s.body.id}`)).body;
       return r.runs > 0 ? r : undefined;
     });
     expect(got.last_error).toMatch(/^unknown_user/);
+    await h.api('DELETE', `/v1/schedules/${s.body.id}`);
+  });
+
+  it('records a template that blows its render limit when it fires, and keeps serving', async () => {
+    // Harmless when saved (no data); its schedule's params make it double a string 40 times.
+    const bomb = '{% assign s = params.seed %}{% for i in (1..params.times) %}{% assign s = s | append: s %}{% endfor %}{{ s }}';
+    expect((await h.api('PUT', '/v1/templates/doubler', { channels: { email: { subject: 'x', text: bomb } } })).status).toBe(201);
+    const s = await h.api('POST', '/v1/schedules', { cron: '* * * * *', notification: { user_id: 'rita', template: 'doubler', params: { seed: 'xxxxxxxxxx', times: 40 } } });
+    expect(s.status).toBe(201);
+    const got = await eventually(async () => {
+      const r = (await h.api('GET', `/v1/schedules/${s.body.id}`)).body;
+      return r.runs > 1 ? r : undefined;
+    });
+    expect(got.last_error).toMatch(/^render_limit/);
+    expect((await fetch(`${h.url}/healthz`)).status).toBe(200);
+    expect(await sentBy(s.body.id)).toEqual([]);
     await h.api('DELETE', `/v1/schedules/${s.body.id}`);
   });
 });

@@ -1,10 +1,26 @@
+import type { EventType } from './delivery.js';
+
 /**
- * Which events a webhook receives. Types are lower-case words, dotted for families that come from
- * elsewhere in the system (`alert.raised`, `alert.resolved`); a webhook names exact types, a family
- * (`alert.*`) or everything (`*`). Any well-formed name is accepted, so a webhook can subscribe to
- * types Herald starts writing later without being changed.
+ * Which events a webhook receives: exact types, a family (`alert.*`) or everything (`*`). Only types
+ * Herald writes are accepted: a misspelt name (`delivred`) would otherwise subscribe to nothing,
+ * silently, forever (SPEC §11). A type Herald starts writing is added here with it.
  */
-export const EVENT_PATTERN = '^(\\*|[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)*(\\.\\*)?)$';
+const DELIVERY_EVENTS = [
+  'created', 'scheduled', 'queued', 'sent', 'delivered', 'opened', 'clicked', 'failed', 'bounced',
+  'suppressed', 'cancelled', 'expired', 'unsubscribed', 'retrying',
+] as const satisfies readonly EventType[];
+// Every EventType is listed above (a compile error names one left out).
+type Missing = Exclude<EventType, (typeof DELIVERY_EVENTS)[number]>;
+const _allListed: Missing extends never ? true : Missing = true;
+void _allListed;
+
+export const WEBHOOK_EVENT_TYPES: readonly string[] = [...DELIVERY_EVENTS, 'alert.raised', 'alert.resolved'];
+
+const families = [...new Set(WEBHOOK_EVENT_TYPES.filter((t) => t.includes('.')).map((t) => `${t.slice(0, t.lastIndexOf('.'))}.*`))];
+const escape = (s: string) => s.replace(/[.*]/g, (c) => `\\${c}`);
+
+/** The pattern a webhook's `events` entries must match: `*`, a known type, or a known family. */
+export const EVENT_PATTERN = `^(\\*|${[...WEBHOOK_EVENT_TYPES, ...families].map(escape).join('|')})$`;
 
 export type EventMatcher = (type: string) => boolean;
 

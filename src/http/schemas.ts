@@ -16,7 +16,8 @@ export const PushFields = Type.Object({
   title: Type.Optional(Type.String({ maxLength: 4096 })),
   body: Type.Optional(Type.String({ maxLength: 4096 })),
   data: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-  badge: Type.Optional(Type.Integer({ minimum: 0 })),
+  // APNs shows the badge as a number on the icon; beyond five digits it is a mistake, not a count.
+  badge: Type.Optional(Type.Integer({ minimum: 0, maximum: 99_999 })),
   sound: Type.Optional(Type.String({ maxLength: 256 })),
   image: Type.Optional(Type.String({ maxLength: 2048 })),
   url: Type.Optional(Type.String({ maxLength: 2048 })),
@@ -32,4 +33,5 @@ export const ContentChannels = Type.Object({
       text: Type.Optional(Type.String({ maxLength: 1_000_000 })),
     }),
   ),
-});
+  // A channel Herald does not have (`fax`) is refused, not stored as content nothing will ever send.
+}, { additionalProperties: false });

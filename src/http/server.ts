@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Logger } from 'pino';
 import { installErrorHandling } from './errors.js';
+import { frameworkError, installInputGuard } from './input-guard.js';
 import { basicAuth } from './auth.js';
 import { bearerAuth, meRoutes } from './routes/me.js';
 import { exampleRoutes } from './routes/examples.js';
@@ -40,8 +41,12 @@ export async function buildServer(deps: HttpDeps, logger: Logger): Promise<Fasti
     // Wrong types are errors, not silently coerced ("1" is not 1); query strings are validated as strings.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     return503OnClosing: true,
+    // Ids longer than 200 characters reach their schema (400 in the envelope) instead of the router's 414.
+    routerOptions: { maxParamLength: 2048 },
+    frameworkErrors: frameworkError,
   });
   installErrorHandling(app);
+  installInputGuard(app);
 
   await app.register(swagger, {
     openapi: {

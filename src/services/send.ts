@@ -23,6 +23,7 @@ import {
 } from '../ports/store.js';
 import type { ProviderDirectory } from '../ports/provider-directory.js';
 import type { ChannelAdapter } from '../ports/channel-adapter.js';
+import { isCalendarDate, parseIsoDateTime } from '../domain/calendar.js';
 import { loadPartials, pickLocale, renderChannels, type ChannelSource, type PartialLibrary } from './render.js';
 import { hashBody } from './stable-json.js';
 import { capClaims, summariesOverCap } from './cap-claims.js';
@@ -305,6 +306,7 @@ export class SendService {
     } else source = req.content!;
 
     const defined = CHANNELS.filter((c) => source[c] || (c === 'push' && source.web));
+    if (!defined.length) throw badRequest('invalid_content', 'the content defines no channel: give at least one of push, web, sms or email', 'content');
     const channels = req.channels ?? defined;
     for (const c of channels) {
       if (!defined.includes(c)) throw badRequest('channel_without_content', `the content defines no ${c} message`, 'channels');
@@ -312,11 +314,12 @@ export class SendService {
 
     let sendAt: number | undefined;
     if (req.send_at !== undefined) {
-      sendAt = Date.parse(req.send_at);
-      if (!Number.isFinite(sendAt) || !/^\d{4}-\d\d-\d\dT/.test(req.send_at)) throw badRequest('invalid_send_at', 'send_at must be an ISO 8601 date-time', 'send_at');
+      sendAt = parseIsoDateTime(req.send_at);
+      if (sendAt === undefined) throw badRequest('invalid_send_at', 'send_at must be an ISO 8601 date-time of a real day, e.g. 2026-12-01T09:00:00Z', 'send_at');
     }
     if (req.send_at_local !== undefined && sendAt !== undefined) throw badRequest('invalid_send_at', 'give send_at or send_at_local, not both', 'send_at_local');
     if (req.date !== undefined && req.send_at_local === undefined) throw badRequest('invalid_send_at', 'date goes with send_at_local', 'date');
+    if (req.date !== undefined && !isCalendarDate(req.date)) throw badRequest('invalid_send_at', `date ${req.date} is not a day of the calendar`, 'date');
     // send_at_local: each recipient's time is worked out per user below; the notification is scheduled.
     const scheduled = (sendAt !== undefined && sendAt > now) || req.send_at_local !== undefined;
     const runAt = sendAt !== undefined && sendAt > now ? sendAt : now;

@@ -5,6 +5,16 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startHerald, type Herald } from '../../src/main.js';
 import { freshPostgres } from './postgres.js';
+import type { Clock } from '../../src/ports/clock.js';
+
+/**
+ * A clock that runs `factor` times faster than real time from now on: tests of minute-resolution
+ * schedules see several minutes pass in a few seconds, with real timers and sockets underneath.
+ */
+export function fastClock(factor: number): Clock {
+  const start = Date.now();
+  return { now: () => start + (Date.now() - start) * factor };
+}
 
 export type DbKind = 'sqlite' | 'postgres';
 
@@ -41,8 +51,11 @@ export async function request(url: string, auth: string | undefined, method: str
   return { status: res.status, body: parsed as any, headers: res.headers };
 }
 
-/** An in-process Herald (API + workers) on a fresh SQLite file or a fresh PostgreSQL database. */
-export async function startTestHerald(db: DbKind, env: Record<string, string> = {}): Promise<TestHerald> {
+/**
+ * An in-process Herald (API + workers) on a fresh SQLite file or a fresh PostgreSQL database; `clock`
+ * replaces the system clock everywhere time decides something.
+ */
+export async function startTestHerald(db: DbKind, env: Record<string, string> = {}, opts: { clock?: Clock } = {}): Promise<TestHerald> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'herald-test-'));
   const pgdb = db === 'postgres' ? await freshPostgres() : undefined;
   const config = loadConfig(
@@ -59,7 +72,7 @@ export async function startTestHerald(db: DbKind, env: Record<string, string> = 
     },
     { readDotEnv: false },
   );
-  const herald = await startHerald(config, createLogger(config.logLevel), { api: true, worker: true });
+  const herald = await startHerald(config, createLogger(config.logLevel), { api: true, worker: true, clock: opts.clock });
   const url = herald.url!;
   const auth = basic('test-key', 'test-secret');
   return {

@@ -1,3 +1,4 @@
+import { isCalendarDate, parseIsoDateTime } from '../../domain/calendar.js';
 import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -95,8 +96,8 @@ export async function notificationRoutes(app: FastifyInstance, deps: HttpDeps): 
     const q = req.query as Static<typeof ListQuery>;
     let since: number | undefined;
     if (q.since !== undefined) {
-      since = Date.parse(q.since);
-      if (!Number.isFinite(since)) throw badRequest('invalid_request', 'since must be an ISO 8601 date-time', 'since');
+      since = isCalendarDate(q.since) ? Date.parse(`${q.since}T00:00:00Z`) : parseIsoDateTime(q.since);
+      if (since === undefined) throw badRequest('invalid_date', 'since must be an ISO 8601 date or date-time of a real day, e.g. 2026-12-01T09:00:00Z', 'since');
     }
     const limit = Math.min(200, Math.max(1, Number(q.limit ?? 50)));
     const rows = await store.notifications.list(appOf(req).id, { userId: q.user_id, status: q.status, template: q.template, since, before: q.cursor?.toLowerCase(), limit });

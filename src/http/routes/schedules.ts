@@ -50,6 +50,9 @@ export async function scheduleRoutes(app: FastifyInstance, { store, clock }: Htt
       throw badRequest('invalid_cron', `cron: ${(err as Error).message}`, 'cron');
     }
     if (next === null) throw badRequest('invalid_cron', 'the cron expression never fires', 'cron');
+    // At most once a minute: a seconds field (6-field cron) must name one second.
+    const fields = b.cron.trim().split(/\s+/);
+    if (fields.length >= 6 && !/^\d{1,2}$/.test(fields[0])) throw badRequest('invalid_cron', 'a schedule fires at most once a minute: with a seconds field, give one second (e.g. "0 */5 * * * *")', 'cron');
     // Recipients' own timezones work at minute resolution (send_at_local is HH:MM).
     if (timezone === 'user' && b.cron.trim().split(/\s+/).length > 5) throw badRequest('invalid_cron', 'with timezone "user", use a 5-field cron (minute resolution)', 'cron');
     const row: SchedulesRow = {

@@ -15,7 +15,8 @@ export const LocaleTag = Type.String({ pattern: '^[A-Za-z]{2,3}([-_][A-Za-z0-9]{
 export const TemplateBody = Type.Object({
   category: Type.Optional(Type.Union([IdString, Type.Null()])),
   channels: ContentChannels,
-  locales: Type.Optional(Type.Record(LocaleTag, ContentChannels)),
+  // Only well-formed tags: a key such as `../../x` is refused rather than stored (SPEC §11).
+  locales: Type.Optional(Type.Record(LocaleTag, ContentChannels, { additionalProperties: false, maxProperties: 200 })),
 });
 const PreviewBody = Type.Object({
   params: Type.Optional(Type.Record(Type.String(), Type.Unknown())),

@@ -30,10 +30,12 @@ const DeviceBody = Type.Union([
     }),
   }),
 ]);
-const PrefFlags = Type.Record(Type.String(), Type.Boolean());
+const PrefFlags = Type.Object({ push: Type.Optional(Type.Boolean()), sms: Type.Optional(Type.Boolean()), email: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
+// Bounded: a user's own token writes this (/v1/me/preferences), and every send reads it back.
+const CATEGORIES_MAX = 100;
 const PreferencesBody = Type.Object({
-  channels: Type.Optional(Type.Object({ push: Type.Optional(Type.Boolean()), sms: Type.Optional(Type.Boolean()), email: Type.Optional(Type.Boolean()) }, { additionalProperties: false })),
-  categories: Type.Optional(Type.Record(Type.String({ maxLength: 100 }), PrefFlags)),
+  channels: Type.Optional(PrefFlags),
+  categories: Type.Optional(Type.Record(Type.String({ pattern: '^.{1,100}$' }), PrefFlags, { additionalProperties: false, maxProperties: CATEGORIES_MAX })),
   mute: Type.Optional(Type.Boolean()),
   quiet_hours: Type.Optional(
     Type.Object(
