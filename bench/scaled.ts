@@ -491,6 +491,8 @@ async function runHerald(o: ScaledOptions, info: EmulatorInfo, runDir: string, d
     HERALD_QUEUE_URL: REDIS_URL,
     HERALD_QUEUE_PREFIX: `herald-bench-${randomBytes(4).toString('hex')}`,
     HERALD_SANDBOX: '0',
+    // The providers are the emulators on loopback: a tenant's endpoints may reach it only with the operator's flag (SPEC §11).
+    HERALD_ALLOW_PRIVATE_NETWORKS: '1',
     HERALD_SECRET_KEY: randomBytes(32).toString('hex'),
     HERALD_BOOTSTRAP_KEY: 'bench-key',
     HERALD_BOOTSTRAP_SECRET: 'bench-secret',

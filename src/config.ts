@@ -61,7 +61,8 @@ function loadSecretKey(env: Env, dataDir: string): Buffer {
   }
   const file = path.join(dataDir, 'secret.key');
   if (existsSync(file)) return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
-  mkdirSync(dataDir, { recursive: true });
+  // Owner-only, like everything in the data dir (SPEC §11; data-dir.ts tightens older ones at start).
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const key = randomBytes(32);
   writeFileSync(file, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
   return key;

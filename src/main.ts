@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
@@ -18,6 +17,7 @@ import { ConfiguredDirectory, StaticProviderSource, StoreProviderSource, type Pr
 import { SecretBox } from './services/secret-box.js';
 import { LinkTokens } from './services/link-tokens.js';
 import { SandboxRules } from './channels/sandbox/sandbox-rules.js';
+import { SandboxFallbackSource } from './services/sandbox-fallback-source.js';
 import { startSandboxEmulators, type SandboxEmulators } from './emulators/sandbox/sandbox-emulators.js';
 import { SandboxOutbox } from './channels/sandbox/sandbox-outbox.js';
 import { Worker } from './worker/worker.js';
@@ -26,10 +26,14 @@ import { WebhookWorker } from './worker/webhook-worker.js';
 import { WebhookDispatcher } from './services/webhook-dispatcher.js';
 import { RetentionJob } from './worker/retention-job.js';
 import { buildServer } from './http/server.js';
+import { FailedAuthLimiter } from './http/auth-failures.js';
+import { ensureCredentials, type StartCredentials } from './start-credentials.js';
+import { tightenDataDir } from './data-dir.js';
 import { Metrics } from './services/metrics.js';
 import { startTracing } from './telemetry.js';
 import { AlertService } from './services/alerts.js';
 import { Scheduler } from './services/scheduler.js';
+import { createOutboundGuard } from './outbound/guard.js';
 
 export interface Herald {
   config: Config;
@@ -52,8 +56,8 @@ export interface Herald {
   alerts?: AlertService;
   /** Where the HTTP server listens, once started. */
   url?: string;
-  /** Credentials printed at start-up (bootstrap or the generated default app). */
-  credentials?: { key: string; secret: string; generated: boolean };
+  /** The app named at start-up (bootstrap or the generated default app); its secret only when made by this start. */
+  credentials?: StartCredentials;
   stop(): Promise<void>;
 }
 
@@ -73,6 +77,10 @@ export async function startHerald(config: Config, logger: Logger, opts: StartOpt
   const tracing = config.otlpEndpoint ? startTracing(config.otlpEndpoint) : undefined;
   const store = createStore(config.databaseUrl);
   await store.migrate();
+  // Owner-only data (SPEC §11): after the database is open, so SQLite's -wal and -shm exist to be checked.
+  const modes = tightenDataDir(config.dataDir, store.dialect === 'sqlite' ? config.databaseUrl.slice('sqlite:'.length) : undefined);
+  for (const t of modes.tightened) logger.warn({ path: t.path, mode: t.was.toString(8) }, 'was readable by others: now owner-only');
+  for (const f of modes.failed) logger.error({ path: f.path, error: f.error }, 'could not make owner-only');
   // redis://: BullMQ, plus the sweeper that re-publishes from the log what Redis lost. Imported only
   // then, so the default mode never loads BullMQ or ioredis.
   const bull = config.queueUrl === 'embedded' ? undefined : new (await import('./queue/redis/bullmq-queue.js')).BullMqQueue(store, clock, { url: config.queueUrl, prefix: config.queuePrefix, leaseMs: config.leaseMs }, logger);
@@ -80,19 +88,23 @@ export async function startHerald(config: Config, logger: Logger, opts: StartOpt
   const queue: Queue = bull ?? new EmbeddedQueue(store, clock, config.leaseMs);
   const apps = new AppService(store, clock);
 
-  // Sandbox unless refused, or unless providers are configured and sandbox was not asked for.
-  const sandbox = config.sandbox ?? (await store.providers.count()) === 0;
+  // HERALD_SANDBOX=1: the emulators serve every app's every channel; 0: never. Unset: per app and channel,
+  // those it has saved no provider for (SandboxFallbackSource), so the emulators run unless refused.
+  const sandbox = config.sandbox !== false;
   const box = new SecretBox(config.secretKey);
   let emulators: SandboxEmulators | undefined;
   let outbox: SandboxOutbox | undefined;
   let source: ProviderSource;
   let providers: ConfiguredDirectory;
+  // Every connection made for a tenant (webhooks, web push endpoints, provider endpoints, SMTP hosts) goes through it (SPEC §11).
+  const outbound = createOutboundGuard({ allowPrivate: config.allowPrivateNetworks });
   // Where providers post receipts; completed below when the port is chosen at listen time (port 0).
-  const adapterCtx = { publicUrl: config.publicUrl, ca: undefined as string | undefined };
+  const adapterCtx = { publicUrl: config.publicUrl, ca: undefined as string | undefined, outbound };
   if (sandbox) {
     emulators = await startSandboxEmulators({ publicUrl: config.publicUrl });
     outbox = new SandboxOutbox(path.join(config.dataDir, 'sandbox-outbox.jsonl'));
-    source = new StaticProviderSource(emulators.configs);
+    const emulated = new StaticProviderSource(emulators.configs);
+    source = config.sandbox === true ? emulated : new SandboxFallbackSource(new StoreProviderSource(store, box), emulated);
     const webOrigin = emulators.webpush.url;
     const o = outbox;
     adapterCtx.ca = emulators.ca;
@@ -151,7 +163,7 @@ export async function startHerald(config: Config, logger: Logger, opts: StartOpt
       leaseMs: Math.max(config.leaseMs, webhookTimeoutMs + 5_000),
       batchSize: 500,
       scanSize: 2000,
-      allowPrivate: config.allowPrivateNetworks,
+      outbound,
       retryBaseMs: config.retryBaseMs,
       retryCapMs: 300_000,
       keepAttempts: 1000,
@@ -169,7 +181,8 @@ export async function startHerald(config: Config, logger: Logger, opts: StartOpt
   }
   if (opts.api) {
     // publicUrl is read at each send: with port 0 it is only known after listen (below).
-    herald.http = await buildServer({ config, store, queue, clock, apps, send, settings, outbox, box, providers, providerSource: source, sandbox, metrics, emulators }, logger);
+    const authFailures = new FailedAuthLimiter(clock);
+    herald.http = await buildServer({ config, store, queue, clock, apps, send, settings, outbox, box, providers, providerSource: source, sandbox, metrics, emulators, outbound, authFailures }, logger);
     await herald.http.listen({ host: config.host, port: config.port });
     const addr = herald.http.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
@@ -179,10 +192,6 @@ export async function startHerald(config: Config, logger: Logger, opts: StartOpt
   return herald;
 }
 
-/**
- * HERALD_BOOTSTRAP_KEY/SECRET when set; otherwise, on a fresh data dir, a default app whose
- * credentials are kept in the data dir (mode 0600) so `npm start` can print them on every start.
- */
 /**
  * Before forking `herald serve --workers N`: migrate and make the start-up credentials once, in
  * the primary, so N processes do not race to create the default app.
@@ -195,19 +204,4 @@ export async function prepareData(config: Config): Promise<Herald['credentials']
   } finally {
     await store.close();
   }
-}
-
-async function ensureCredentials(config: Config, apps: AppService): Promise<Herald['credentials']> {
-  if (config.bootstrap) {
-    await apps.ensure(config.bootstrap.key, config.bootstrap.secret);
-    return { ...config.bootstrap, generated: false };
-  }
-  const file = path.join(config.dataDir, 'credentials.json');
-  if (existsSync(file)) {
-    const saved = JSON.parse(readFileSync(file, 'utf8')) as { key: string; secret: string };
-    if (await apps.authenticate(saved.key, saved.secret)) return { ...saved, generated: true };
-  }
-  const created = await apps.create('default');
-  writeFileSync(file, JSON.stringify({ app_id: created.app_id, key: created.key, secret: created.secret }, null, 2) + '\n', { mode: 0o600 });
-  return { key: created.key, secret: created.secret, generated: true };
 }

@@ -45,7 +45,9 @@ describe('client apps: user tokens and /v1/me', () => {
     const foreign = await new SignJWT({ app: h.herald.credentials ? 'x' : 'y' }).setProtectedHeader({ alg: 'HS256' }).setSubject('mia').setAudience('herald:me').setExpirationTime('1h').sign(foreignKey);
     expect((await me('GET', '/v1/me/preferences', undefined, foreign)).status).toBe(401);
     const { UserTokens } = await import('../src/services/user-tokens.js');
-    const expired = await new UserTokens(h.herald.config.secretKey).issue({ appId: (await h.herald.store.apps.findByKey('test-key'))!.id, userId: 'mia' }, 60, Date.now() - 120_000);
+    const app = (await h.herald.store.apps.findByKey('test-key'))!;
+    const incarnation = (await h.herald.store.users.get(app.id, 'mia'))!.incarnation!;
+    const expired = await new UserTokens(h.herald.config.secretKey).issue(app, { id: 'mia', incarnation }, 60, Date.now() - 120_000);
     expect((await me('GET', '/v1/me/preferences', undefined, expired.token)).status).toBe(401);
     // a user token is not app credentials
     expect((await me('GET', '/v1/users/mia')).status).toBe(401);

@@ -45,7 +45,8 @@ describe.skipIf(!chromiumAvailable())('providers page in Chromium', () => {
     let h: TestHerald;
     const emu = () => h.herald.emulators!;
     beforeAll(async () => {
-      h = await startTestHerald('sqlite');
+      // Endpoints point at the sandbox's own emulators on loopback, as a tenant's may only with the operator's flag (SPEC §11).
+      h = await startTestHerald('sqlite', { HERALD_ALLOW_PRIVATE_NETWORKS: '1' });
     });
     afterAll(async () => {
       await h?.stop();
@@ -290,7 +291,7 @@ describe.skipIf(!chromiumAvailable())('providers page in Chromium', () => {
     const TOKEN = `fcm-device_${'b'.repeat(140)}`;
     beforeAll(async () => {
       [twilio, fcm] = await Promise.all([startTwilioEmulator({ host: '127.0.0.1' }), startFcmEmulator({ host: '127.0.0.1', tls: false })]);
-      h = await startTestHerald('sqlite', { HERALD_SANDBOX: '0' });
+      h = await startTestHerald('sqlite', { HERALD_SANDBOX: '0', HERALD_ALLOW_PRIVATE_NETWORKS: '1' });
     });
     afterAll(async () => {
       await h?.stop();

@@ -12,7 +12,7 @@ export function webhooksSuite(db: DbKind, extra?: (ctx: () => { h: TestHerald; r
   let h: TestHerald;
   const receivers: Receiver[] = [];
   beforeAll(async () => {
-    h = await startTestHerald(db, { HERALD_WEBHOOK_ALLOW_PRIVATE: '1' });
+    h = await startTestHerald(db, { HERALD_ALLOW_PRIVATE_NETWORKS: '1' });
   });
   afterAll(async () => {
     await h?.stop();

@@ -12,7 +12,7 @@ const SECRET = 'whsec_0123456789abcdef';
 
 describe('webhooks on SQLite', () => webhooksSuite('sqlite'));
 
-describe('webhook URLs without HERALD_WEBHOOK_ALLOW_PRIVATE', () => {
+describe('webhook URLs without HERALD_ALLOW_PRIVATE_NETWORKS', () => {
   let h: TestHerald;
   beforeAll(async () => {
     h = await startTestHerald('sqlite');
@@ -43,7 +43,7 @@ describe('webhook URLs without HERALD_WEBHOOK_ALLOW_PRIVATE', () => {
     for (const url of refused) {
       const r = await h.api('PUT', '/v1/webhooks/internal', { url, events: ['*'], secret: SECRET });
       expect(r.status, url).toBe(400);
-      expect(r.body.error, url).toMatchObject({ code: 'webhook_url_not_allowed', field: 'url' });
+      expect(r.body.error, url).toMatchObject({ code: 'invalid_endpoint', field: 'url' });
     }
     expect((await h.api('GET', '/v1/webhooks')).body.webhooks).toEqual([]);
   });
@@ -52,6 +52,18 @@ describe('webhook URLs without HERALD_WEBHOOK_ALLOW_PRIVATE', () => {
     const r = await h.api('PUT', '/v1/webhooks/public', { url: 'https://93.184.215.14/in', events: ['*'], secret: SECRET });
     expect(r.status).toBe(201);
     expect((await h.api('DELETE', '/v1/webhooks/public')).status).toBe(204);
+  });
+});
+
+describe('HERALD_WEBHOOK_ALLOW_PRIVATE, the old name of HERALD_ALLOW_PRIVATE_NETWORKS', () => {
+  it('still lets webhooks reach loopback', async () => {
+    const h = await startTestHerald('sqlite', { HERALD_WEBHOOK_ALLOW_PRIVATE: '1' });
+    try {
+      const r = await h.api('PUT', '/v1/webhooks/local', { url: 'http://127.0.0.1:9/in', events: ['*'], secret: SECRET });
+      expect(r.status).toBe(201);
+    } finally {
+      await h.stop();
+    }
   });
 });
 
@@ -73,7 +85,7 @@ describe('webhooks across kill -9 of the sending process', () => {
       HERALD_LEASE_MS: '1000',
       HERALD_RETRY_BASE_MS: '100',
       HERALD_LOG_LEVEL: 'error',
-      HERALD_WEBHOOK_ALLOW_PRIVATE: '1',
+      HERALD_ALLOW_PRIVATE_NETWORKS: '1',
     };
     const url = `http://127.0.0.1:${port}`;
     const auth = basic('wh-crash-key', 'wh-crash-secret');

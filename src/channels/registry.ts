@@ -1,6 +1,7 @@
 import { Type, type TObject } from '@sinclair/typebox';
 import type { Channel, ProviderName } from '../domain/delivery.js';
 import type { ChannelAdapter } from '../ports/channel-adapter.js';
+import type { OutboundGuard } from '../ports/outbound-guard.js';
 import { createApnsAdapter } from './push/apns/adapter.js';
 import { createFcmAdapter } from './push/fcm/adapter.js';
 import { createWebPushAdapter } from './push/webpush/adapter.js';
@@ -15,6 +16,19 @@ export interface AdapterContext {
   publicUrl: string;
   /** Extra trust anchor (the sandbox emulators' certificate). */
   ca?: string;
+  /**
+   * Every connection of an adapter built from a tenant's configuration goes through this guard (SPEC §11);
+   * null only for the operator's own sandbox emulators, and for adapters built to validate a configuration
+   * and closed unused.
+   */
+  outbound: OutboundGuard | null;
+}
+
+/** A configuration field naming where Herald connects: a URL (`endpoint`, `token_uri`) or a bare host (SMTP). */
+export interface OutboundField {
+  /** Dotted path in the PUT /v1/providers body. */
+  path: string;
+  kind: 'url' | 'host';
 }
 
 export interface ProviderSpec {
@@ -23,6 +37,8 @@ export interface ProviderSpec {
   schema: TObject;
   /** Dotted paths never returned by reads. */
   secrets: string[];
+  /** Fields that are tenant-given destinations, checked by the outbound guard when saved (services/provider-configs.ts). */
+  destinations: OutboundField[];
   create(config: any, ctx: AdapterContext): ChannelAdapter;
 }
 
@@ -36,7 +52,8 @@ export const PROVIDERS: Record<ProviderName, ProviderSpec> = {
     channel: 'push',
     schema: Type.Object({ team_id: Str(20), key_id: Str(20), private_key: Pem, topic: Str(200), production: Type.Optional(Type.Boolean()), endpoint: Endpoint }),
     secrets: ['private_key'],
-    create: (c, ctx) => createApnsAdapter({ ...c, ca: ctx.ca }),
+    destinations: [{ path: 'endpoint', kind: 'url' }],
+    create: (c, ctx) => createApnsAdapter({ ...c, ca: ctx.ca, lookup: ctx.outbound?.lookup }),
   },
   fcm: {
     channel: 'push',
@@ -51,13 +68,20 @@ export const PROVIDERS: Record<ProviderName, ProviderSpec> = {
       endpoint: Endpoint,
     }),
     secrets: ['service_account.private_key'],
-    create: (c, ctx) => createFcmAdapter({ ...c, ca: ctx.ca }),
+    // The service account's token_uri is a URL the tenant gives too, and gets a signed assertion.
+    destinations: [
+      { path: 'endpoint', kind: 'url' },
+      { path: 'service_account.token_uri', kind: 'url' },
+    ],
+    create: (c, ctx) => createFcmAdapter({ ...c, ca: ctx.ca, lookup: ctx.outbound?.lookup }),
   },
   webpush: {
     channel: 'push',
     schema: Type.Object({ vapid_public_key: Str(200), vapid_private_key: Str(200), subject: Type.String({ pattern: '^(mailto:|https:)', maxLength: 300 }) }),
     secrets: ['vapid_private_key'],
-    create: (c, ctx) => createWebPushAdapter({ ...c, ca: ctx.ca }),
+    // Its destinations are the subscriptions' endpoints, checked when a device is registered (http/routes/users.ts).
+    destinations: [],
+    create: (c, ctx) => createWebPushAdapter({ ...c, ca: ctx.ca, lookup: ctx.outbound?.lookup }),
   },
   twilio: {
     channel: 'sms',
@@ -69,7 +93,8 @@ export const PROVIDERS: Record<ProviderName, ProviderSpec> = {
       endpoint: Endpoint,
     }),
     secrets: ['auth_token'],
-    create: (c, ctx) => createTwilioAdapter({ ...c, status_callback_url: `${ctx.publicUrl}/hooks/twilio`, ca: ctx.ca }),
+    destinations: [{ path: 'endpoint', kind: 'url' }],
+    create: (c, ctx) => createTwilioAdapter({ ...c, status_callback_url: `${ctx.publicUrl}/hooks/twilio`, ca: ctx.ca, lookup: ctx.outbound?.lookup }),
   },
   vonage: {
     channel: 'sms',
@@ -82,7 +107,8 @@ export const PROVIDERS: Record<ProviderName, ProviderSpec> = {
       signature_method: Type.Optional(Type.Union(['md5hash', 'md5', 'sha1', 'sha256', 'sha512'].map((m) => Type.Literal(m)))),
     }),
     secrets: ['api_secret', 'signature_secret'],
-    create: (c, ctx) => createVonageAdapter({ ...c, callback_url: `${ctx.publicUrl}/hooks/vonage`, ca: ctx.ca }),
+    destinations: [{ path: 'endpoint', kind: 'url' }],
+    create: (c, ctx) => createVonageAdapter({ ...c, callback_url: `${ctx.publicUrl}/hooks/vonage`, ca: ctx.ca, lookup: ctx.outbound?.lookup }),
   },
   sendgrid: {
     channel: 'email',
@@ -94,7 +120,8 @@ export const PROVIDERS: Record<ProviderName, ProviderSpec> = {
       connections: Type.Optional(Type.Integer({ minimum: 1, maximum: 512, description: 'keep-alive connections per process (default 64): one request at a time each, so a process sends at most connections ÷ latency' })),
     }),
     secrets: ['api_key'],
-    create: (c, ctx) => createSendgridAdapter({ ...c, ca: ctx.ca }),
+    destinations: [{ path: 'endpoint', kind: 'url' }],
+    create: (c, ctx) => createSendgridAdapter({ ...c, ca: ctx.ca, lookup: ctx.outbound?.lookup }),
   },
   smtp: {
     channel: 'email',
@@ -107,7 +134,8 @@ export const PROVIDERS: Record<ProviderName, ProviderSpec> = {
       from: Str(300),
     }),
     secrets: ['pass'],
-    create: (c, ctx) => createSmtpAdapter({ ...c, tls: ctx.ca ? { ca: ctx.ca } : undefined }),
+    destinations: [{ path: 'host', kind: 'host' }],
+    create: (c, ctx) => createSmtpAdapter({ ...c, tls: ctx.ca ? { ca: ctx.ca } : undefined, lookup: ctx.outbound?.lookup }),
   },
 };
 

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import cluster from 'node:cluster';
 import { prepareData, startHerald, type StartOptions } from '../main.js';
+import type { StartCredentials } from '../start-credentials.js';
 import { createStore } from '../store/create-store.js';
 import { AppService } from '../services/apps.js';
 import { systemClock } from '../ports/clock.js';
@@ -24,12 +25,13 @@ async function run(opts: StartOptions, banner: boolean): Promise<void> {
   if (banner) {
     const lines = [`Herald is running at ${herald.url ?? '(no API in this process)'}`];
     if (herald.url) lines.push(`  API docs:  ${herald.url}/docs`);
-    lines.push(`  database:  ${config.databaseUrl.replace(/\/\/[^@]*@/, '//…@')}   queue: ${config.queueUrl.replace(/\/\/[^@]*@/, '//…@')}   sandbox: ${herald.emulators ? 'on (local emulators)' : 'off'}`);
+    lines.push(`  database:  ${config.databaseUrl.replace(/\/\/[^@]*@/, '//…@')}   queue: ${config.queueUrl.replace(/\/\/[^@]*@/, '//…@')}   sandbox: ${!herald.emulators ? 'off' : config.sandbox ? 'on for every app (local emulators)' : 'per app: channels with no provider saved (local emulators)'}`);
     if (herald.credentials) {
-      lines.push(`  app key:    ${herald.credentials.key}`, `  app secret: ${herald.credentials.secret}`);
-      if (herald.credentials.generated) lines.push(`  (generated once into ${path.join(config.dataDir, 'credentials.json')}; set HERALD_BOOTSTRAP_KEY/SECRET to choose your own)`);
+      lines.push(...credentialLines(herald.credentials));
       if (herald.url) {
-        lines.push('', 'Try it:', `  curl -u ${herald.credentials.key}:${herald.credentials.secret} -X POST ${herald.url}/v1/notifications \\`);
+        // The secret is printed only when it was just made (SPEC §11); otherwise the command names where it is.
+        const secret = herald.credentials.secret ?? '$SECRET';
+        lines.push('', 'Try it:', `  curl -u ${herald.credentials.key}:${secret} -X POST ${herald.url}/v1/notifications \\`);
         lines.push(`    -H 'content-type: application/json' -d '{"to":{"email":"ada@example.com"},"content":{"email":{"subject":"Hello","text":"It works"}}}'`);
       }
     }
@@ -47,6 +49,22 @@ async function run(opts: StartOptions, banner: boolean): Promise<void> {
 }
 
 /**
+ * The banner's lines about the start-up app. Its secret appears once, at the start that made it; later
+ * starts say where it is kept, and a HERALD_BOOTSTRAP_SECRET (the operator's own) is never printed.
+ */
+function credentialLines(c: StartCredentials): string[] {
+  if (!c.generated) return [`  app key:    ${c.key} (HERALD_BOOTSTRAP_KEY; its secret is HERALD_BOOTSTRAP_SECRET)`];
+  if (c.secret) {
+    return [
+      `  app key:    ${c.key}`,
+      `  app secret: ${c.secret}`,
+      `  (shown this once; kept in ${c.file}, readable by you only; set HERALD_BOOTSTRAP_KEY/SECRET to choose your own)`,
+    ];
+  }
+  return [`  app key:    ${c.key}`, `  app secret: not shown again; it is in ${c.file} (readable by you only)`];
+}
+
+/**
  * `herald serve --workers N`: one Node thread is not the ceiling. The primary migrates and makes
  * the credentials once, then forks N processes that each run API and workers on the shared port;
  * a process that dies is replaced. Claims and leases in the log keep them from sending twice.
@@ -60,7 +78,7 @@ async function runCluster(n: number): Promise<void> {
   cluster.on('listening', () => {
     if (++ready === n) {
       console.log(`Herald is running at ${url} with ${n} processes`);
-      if (creds) console.log(`  app key:    ${creds.key}\n  app secret: ${creds.secret}`);
+      if (creds) console.log(credentialLines(creds).join('\n'));
     }
   });
   cluster.on('exit', (worker, code, signal) => {

@@ -1,9 +1,10 @@
 import { isIP } from 'node:net';
 
 /**
- * Address ranges an outbound webhook must not reach (SSRF): a URL given through the API would otherwise
- * let an app make Herald call its own host, the cloud metadata service (169.254.169.254) or the private
- * network it runs in. `null` means a public address.
+ * Address ranges a connection made for a tenant must not reach (SSRF; SPEC §11): a webhook URL, a web push
+ * endpoint or a provider endpoint given through the API would otherwise let an app make Herald call its
+ * own host, the cloud metadata service (169.254.169.254) or the private network it runs in. `null` means a
+ * public address. The outbound guard (src/outbound/guard.ts) applies it to every address a name resolves to.
  */
 export type AddressClass = 'loopback' | 'private' | 'link-local' | 'cgnat' | 'unspecified' | 'multicast' | 'reserved';
 

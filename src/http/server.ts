@@ -59,9 +59,10 @@ export async function buildServer(deps: HttpDeps, logger: Logger): Promise<Fasti
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  const auth = basicAuth(deps.apps);
+  // Both behind the failed-authentication limit per client address (auth-failures.ts).
+  const auth = deps.authFailures.guard(basicAuth(deps.apps));
   const userTokens = new UserTokens(deps.config.secretKey);
-  const userAuth = bearerAuth(deps, userTokens);
+  const userAuth = deps.authFailures.guard(bearerAuth(deps, userTokens));
   app.addHook('onRequest', async (req) => {
     // Client apps' user tokens reach /v1/me and nothing else; everything else under /v1 takes app credentials.
     if (/^\/v1\/me(\/|\?|$)/.test(req.url)) await userAuth(req);

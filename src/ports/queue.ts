@@ -19,7 +19,8 @@ export interface Queue {
   publish(items: QueueItem[]): Promise<void>;
   claim(channel: Channel, limit: number): Promise<string[]>;
   ack(channel: Channel, deliveryIds: string[]): Promise<void>;
-  stats(): Promise<ChannelQueueStats[]>;
+  /** Per channel; one app's deliveries with `appId` (what an app may see: SPEC §11), every app's without (the operator's /metrics). */
+  stats(appId?: string): Promise<ChannelQueueStats[]>;
   /** Resolves when work may be available for the channel, or after `maxWaitMs`. */
   waitForWork(channel: Channel, maxWaitMs: number): Promise<void>;
   ping(): Promise<void>;

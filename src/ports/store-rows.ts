@@ -7,6 +7,8 @@ export interface AppsRow {
   name: string;
   key: string;
   secret_hash: string;
+  /** Counts the app's secrets: one more each time the secret changes (user tokens name the one they were issued under). */
+  secret_generation: number;
   settings: string;
   created_at: number;
 }
@@ -23,6 +25,12 @@ export interface UsersRow {
   preferences: string | null;
   created_at: number;
   updated_at: number;
+  /**
+   * Random, given to the row when its first user token is issued (users.incarnation) and never changed:
+   * a user erased and created again under the same id is another incarnation, so its old tokens are dead.
+   * Writes leave it out; only users.incarnation sets it.
+   */
+  incarnation?: string | null;
 }
 
 export interface DevicesRow {

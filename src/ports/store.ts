@@ -138,7 +138,10 @@ export interface Store {
     insert(app: AppsRow): Promise<void>;
     findByKey(key: string): Promise<AppsRow | undefined>;
     findById(id: string): Promise<AppsRow | undefined>;
-    /** Make sure an app with exactly this key and secret hash exists (HERALD_BOOTSTRAP_*). */
+    /**
+     * Make sure an app with exactly this key and secret hash exists (HERALD_BOOTSTRAP_*). An existing app
+     * whose secret hash differs takes the new one and counts one more secret_generation.
+     */
     ensure(app: AppsRow): Promise<void>;
     count(): Promise<number>;
     /** The app's settings JSON; undefined when no such app. */
@@ -158,6 +161,11 @@ export interface Store {
     /** Bulk import: users whose id exists are left as they are. */
     insertMany(users: UsersRow[]): Promise<void>;
     setPreferences(appId: string, id: string, preferences: string, now: number): Promise<boolean>;
+    /**
+     * The user row's incarnation (what its user tokens are bound to): `fresh` becomes it when the row has
+     * none yet; undefined when there is no such user.
+     */
+    incarnation(appId: string, id: string, fresh: string): Promise<string | undefined>;
     /** Delete the user, devices and subscriptions, and blank their addresses and content in the log. */
     erase(appId: string, id: string): Promise<boolean>;
   };
@@ -214,8 +222,6 @@ export interface Store {
     /** The app's providers, lowest priority number first. */
     list(appId: string): Promise<ProvidersRow[]>;
     remove(appId: string, name: string): Promise<boolean>;
-    /** Across all apps: whether anything is configured (decides the default sandbox mode). */
-    count(): Promise<number>;
   };
 
   /**
@@ -292,7 +298,8 @@ export interface Store {
     /** Open (queued/scheduled) deliveries of one channel and priority with run_at <= before, in (run_at, id) order after `after`. */
     openDue(q: OpenDueQuery): Promise<OpenDue[]>;
     /** The ids among these whose delivery is still open. */
-    openAmong(ids: string[]): Promise<string[]>;
+    /** The ids among these whose delivery is still open (and, with `appId`, the app's). */
+    openAmong(ids: string[], appId?: string): Promise<string[]>;
     deadByChannel(): Promise<Partial<Record<Channel, number>>>;
   };
 
@@ -329,7 +336,8 @@ export interface Store {
   /** The embedded queue's table operations (the queue lives in the log's deliveries rows). */
   queueTable: {
     claim(channel: Channel, limit: number, now: number, leaseMs: number): Promise<string[]>;
-    stats(now: number): Promise<ChannelQueueStats[]>;
+    /** Per channel, one app's deliveries (an app sees only its own: SPEC §11); every app's without `appId` (the operator's /metrics). */
+    stats(now: number, appId?: string): Promise<ChannelQueueStats[]>;
     nextRunAt(channel: Channel): Promise<number | undefined>;
   };
 }

@@ -139,6 +139,21 @@ export function queueContract(make: (leaseMs: number) => Promise<QueueFixture>):
     expect(stats.find((s) => s.channel === 'push')).toMatchObject({ depth: 1, in_flight: 1, scheduled: 1 });
   });
 
+  it("reports one app's figures alone when asked for that app", async () => {
+    await publish([{ channel: 'push', appId: 'app-a' }, { channel: 'push', appId: 'app-a', runAt: Date.now() + 60_000 }, { channel: 'push', appId: 'app-b' }]);
+    await insertDeliveries(f.store, [{ channel: 'sms', status: 'failed', appId: 'app-b' }]);
+    expect(await f.queue.claim('push', 10)).toHaveLength(2);
+    const a = await f.queue.stats('app-a');
+    expect(a.find((s) => s.channel === 'push')).toMatchObject({ depth: 0, in_flight: 1, scheduled: 1, dead: 0 });
+    expect(a.find((s) => s.channel === 'sms')).toMatchObject({ depth: 0, dead: 0 });
+    const b = await f.queue.stats('app-b');
+    expect(b.find((s) => s.channel === 'push')).toMatchObject({ depth: 0, in_flight: 1, scheduled: 0 });
+    expect(b.find((s) => s.channel === 'sms')).toMatchObject({ dead: 1 });
+    expect((await f.queue.stats('app-c')).every((s) => s.depth + s.in_flight + s.scheduled + s.dead === 0)).toBe(true);
+    // Without an app: the installation's figures (the operator's /metrics).
+    expect((await f.queue.stats()).find((s) => s.channel === 'push')).toMatchObject({ in_flight: 2, scheduled: 1 });
+  });
+
   it('wakes a waiting worker when work is published, and otherwise waits out maxWait', async () => {
     let t = Date.now();
     await f.queue.waitForWork('sms', 150);

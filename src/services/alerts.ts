@@ -57,8 +57,9 @@ export class AlertService {
     const out = { raised: [] as string[], resolved: [] as string[] };
     const apps = await this.store.alerts.appsWithAlertSettings();
     if (apps.length === 0) return out;
-    const queues = await this.queue.stats();
     for (const app of apps) {
+      // The app's own queue figures: another app's backlog must not raise this app's alerts (SPEC §11).
+      const queues = await this.queue.stats(app.id);
       const t = parseAppSettings(app.settings).alerts ?? {};
       const now = this.clock.now();
       const dead = t.dead_letters_per_hour !== undefined ? await this.store.alerts.deadSince(app.id, now - 3_600_000) : 0;

@@ -21,9 +21,23 @@ function secretMatches(secret: string, storedHash: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/**
+ * What a secret given with an unknown key is checked against: the hash of a random secret nobody
+ * knows, of the same length as every stored hash, so the unknown key costs the same hash and
+ * constant-time comparison as a wrong secret (SPEC §11).
+ */
+const NO_APP_HASH = hashSecret(`hs_${randomBytes(32).toString('base64url')}`);
+
+/** Keys looked up in the last 30 s, found or not; the oldest goes first when the map is full. */
+const CACHE_MS = 30_000;
+const CACHE_MAX = 10_000;
+
 export class AppService {
-  /** Apps by key; the secret is still checked on every call, only the row lookup is saved. */
-  private cache = new Map<string, { app: AppsRow; at: number }>();
+  /**
+   * Apps by key, and keys known to name no app: the secret is still checked on every call, only the row
+   * lookup is saved, and it is saved alike for a known and an unknown key, so neither answers faster.
+   */
+  private cache = new Map<string, { app: AppsRow | undefined; at: number }>();
 
   constructor(
     private readonly store: Store,
@@ -32,30 +46,32 @@ export class AppService {
 
   async create(name: string): Promise<NewAppCredentials> {
     const creds = { app_id: newId(), key: `hk_${randomBytes(12).toString('base64url')}`, secret: `hs_${randomBytes(32).toString('base64url')}` };
-    await this.store.apps.insert({ id: creds.app_id, name, key: creds.key, secret_hash: hashSecret(creds.secret), settings: '{}', created_at: this.clock.now() });
+    await this.store.apps.insert({ id: creds.app_id, name, key: creds.key, secret_hash: hashSecret(creds.secret), secret_generation: 1, settings: '{}', created_at: this.clock.now() });
+    this.cache.delete(creds.key);
     return creds;
   }
 
   /** HERALD_BOOTSTRAP_KEY/SECRET: after start-up an app with exactly these credentials exists. */
   async ensure(key: string, secret: string, name = 'bootstrap'): Promise<void> {
-    await this.store.apps.ensure({ id: newId(), name, key, secret_hash: hashSecret(secret), settings: '{}', created_at: this.clock.now() });
+    await this.store.apps.ensure({ id: newId(), name, key, secret_hash: hashSecret(secret), secret_generation: 1, settings: '{}', created_at: this.clock.now() });
     this.cache.delete(key);
   }
 
   async authenticate(key: string, secret: string): Promise<AppsRow | undefined> {
+    const app = await this.lookup(key);
+    // The same work whether the key exists or not: one hash, one comparison of equal-length values.
+    const matches = secretMatches(secret, app?.secret_hash ?? NO_APP_HASH);
+    return matches ? app : undefined;
+  }
+
+  private async lookup(key: string): Promise<AppsRow | undefined> {
     const now = this.clock.now();
-    let hit = this.cache.get(key);
-    if (!hit || now - hit.at > 30_000) {
-      const app = await this.store.apps.findByKey(key);
-      if (!app) {
-        // Same work as a hit, so response time does not tell whether a key exists.
-        secretMatches(secret, hashSecret('x'));
-        return undefined;
-      }
-      hit = { app, at: now };
-      if (this.cache.size > 10_000) this.cache.clear();
-      this.cache.set(key, hit);
-    }
-    return secretMatches(secret, hit.app.secret_hash) ? hit.app : undefined;
+    const hit = this.cache.get(key);
+    if (hit && now - hit.at <= CACHE_MS) return hit.app;
+    const app = await this.store.apps.findByKey(key);
+    this.cache.delete(key);
+    if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(key, { app, at: now });
+    return app;
   }
 }

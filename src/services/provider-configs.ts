@@ -4,8 +4,10 @@ import { ApiError, badRequest, notFound } from '../domain/errors.js';
 import { CHANNEL_PROVIDERS, type Channel, type ProviderName } from '../domain/delivery.js';
 import type { Clock } from '../ports/clock.js';
 import type { ProvidersRow, Store } from '../ports/store.js';
+import type { OutboundGuard } from '../ports/outbound-guard.js';
 import { PROVIDERS, isProviderName, redact } from '../channels/registry.js';
 import type { SecretBox } from './secret-box.js';
+import { refuseNonPublicHost } from './tenant-endpoints.js';
 
 /** A stored provider configuration as reads show it: secrets replaced by `"***"`. */
 export interface ProviderView {
@@ -47,6 +49,8 @@ export class ProviderConfigs {
     private readonly directory: ProviderInvalidation,
     /** Read at each save: the public URL is completed when the server listens. */
     private readonly config: { readonly publicUrl: string },
+    /** Endpoints, token URIs and SMTP hosts are where Herald will connect with the app's credentials. */
+    private readonly outbound: OutboundGuard,
   ) {}
 
   async list(appId: string): Promise<ProviderView[]> {
@@ -74,11 +78,13 @@ export class ProviderConfigs {
     }
     const { priority, enabled, ...cfg } = merged as { priority?: number; enabled?: boolean } & Record<string, unknown>;
     // Building the adapter checks what the schema cannot (a key that does not parse, a sender missing).
+    // It is closed unused, so it needs no outbound guard.
     try {
-      await PROVIDERS[name].create(cfg, { publicUrl: this.config.publicUrl }).close();
+      await PROVIDERS[name].create(cfg, { publicUrl: this.config.publicUrl, outbound: null }).close();
     } catch (err) {
       throw badRequest('invalid_provider_config', `${name}: ${(err as Error).message}`);
     }
+    await this.checkDestinations(name, cfg);
     const row: ProvidersRow = {
       app_id: appId,
       name,
@@ -118,6 +124,23 @@ export class ProviderConfigs {
     // Only the order changed: the circuits keep what they learnt about each provider.
     this.directory.invalidate(appId);
     return true;
+  }
+
+  /** SPEC §11: every endpoint the configuration names must be public now (and is checked again at each connection). */
+  private async checkDestinations(name: ProviderName, cfg: Record<string, unknown>): Promise<void> {
+    for (const { path, kind } of PROVIDERS[name].destinations) {
+      const value = getPath(cfg, path);
+      if (typeof value !== 'string') continue;
+      let host = value;
+      if (kind === 'url') {
+        try {
+          host = new URL(value).hostname;
+        } catch {
+          throw badRequest('invalid_provider_config', `${path}: not a URL`, path);
+        }
+      }
+      await refuseNonPublicHost(this.outbound, host, path);
+    }
   }
 
   private view(appId: string, r: ProvidersRow): ProviderView {

@@ -14,6 +14,10 @@ export interface ResolvedProvider {
   enabled: boolean;
   /** Adapters are reused while this stays the same (the row's updated_at; "sandbox" for shared emulators). */
   version: string;
+  /** The operator's own configuration (the sandbox emulators), not a tenant's: its adapter connects without the outbound guard. */
+  trusted?: boolean;
+  /** One of the built-in emulators: its adapter is shared by every app and wrapped in the sandbox rules. */
+  sandbox?: boolean;
 }
 
 /** Where an app's provider configurations come from: the Store (decrypted), or the sandbox emulators. */
@@ -48,7 +52,7 @@ export class StaticProviderSource implements ProviderSource {
     return Object.values(CHANNEL_PROVIDERS)
       .flat()
       .filter((name) => this.configs[name])
-      .map((name, i) => ({ name, config: this.configs[name]!, priority: i, enabled: true, version: 'static' }));
+      .map((name, i) => ({ name, config: this.configs[name]!, priority: i, enabled: true, version: 'static', trusted: true, sandbox: true }));
   }
 }
 
@@ -62,7 +66,9 @@ const CACHE_MS = 5_000;
 
 /**
  * Adapters per app and provider, built from the source on first use and rebuilt when the
- * configuration changes; one circuit breaker per app and provider decides failover.
+ * configuration changes; one circuit breaker per app and provider decides failover. The breakers are
+ * per app even for the shared sandbox emulators: one app's failing test recipients must not open
+ * another app's circuit (SPEC §11).
  */
 export class ConfiguredDirectory implements ProviderDirectory {
   private configs = new Map<string, { at: number; list: ResolvedProvider[] }>();
@@ -73,7 +79,10 @@ export class ConfiguredDirectory implements ProviderDirectory {
     private readonly source: ProviderSource,
     private readonly ctx: AdapterContext,
     private readonly clock: Clock,
-    /** Sandbox mode wraps every adapter (test recipients, the outbox). */
+    /**
+     * While the sandbox runs: wraps the emulators' adapters (test recipients, the outbox) and the
+     * one-off adapters of `build`; an app's own provider serving its traffic is never wrapped.
+     */
     private readonly wrap: (a: ChannelAdapter) => ChannelAdapter = (a) => a,
   ) {}
 
@@ -102,11 +111,13 @@ export class ConfiguredDirectory implements ProviderDirectory {
   async adapter(appId: string, provider: ProviderName): Promise<ChannelAdapter | undefined> {
     const p = (await this.list(appId)).find((x) => x.name === provider && x.enabled);
     if (!p) return undefined;
-    const key = this.source.shared ? provider : `${appId}/${provider}`;
+    // An emulator (or any shared source's provider) serves every app through one adapter; an app's own is its own.
+    const key = this.source.shared || p.sandbox ? provider : `${appId}/${provider}`;
     const cached = this.adapters.get(key);
     if (cached?.version === p.version) return cached.adapter;
     if (cached) void cached.adapter.close().catch(() => {});
-    const adapter = this.wrap(PROVIDERS[provider].create(p.config, this.ctx));
+    const made = PROVIDERS[provider].create(p.config, p.trusted ? { ...this.ctx, outbound: null } : this.ctx);
+    const adapter = p.sandbox ? this.wrap(made) : made;
     this.adapters.set(key, { version: p.version, adapter });
     return adapter;
   }
@@ -114,13 +125,20 @@ export class ConfiguredDirectory implements ProviderDirectory {
   /**
    * A one-off adapter for a configuration, built the way this directory builds the ones it serves
    * (same trust anchors and receipt URLs, same sandbox rules), for a test send; the caller closes it.
+   * The configuration is a tenant's (a stored one), so it is guarded even in sandbox mode.
    */
   build(provider: ProviderName, config: Record<string, unknown>): ChannelAdapter {
     return this.wrap(PROVIDERS[provider].create(config, this.ctx));
   }
 
+  /** The app's channels served by the sandbox emulators now (all, some or none: SandboxFallbackSource). */
+  async sandboxChannels(appId: string): Promise<Channel[]> {
+    const list = await this.list(appId);
+    return [...new Set(list.filter((p) => p.sandbox).map((p) => PROVIDERS[p.name].channel))];
+  }
+
   private breaker(appId: string, provider: ProviderName): CircuitBreaker {
-    const key = `${this.source.shared ? '*' : appId}/${provider}`;
+    const key = `${appId}/${provider}`;
     let b = this.breakers.get(key);
     if (!b) {
       b = new CircuitBreaker({ window: 50, minSamples: 20, threshold: 0.5, openMs: 30_000 }, () => this.clock.now());

@@ -4,6 +4,7 @@ import { backoffMs } from '../domain/retry-policy.js';
 import { eventMatcher, type WebhookEvent } from '../domain/webhook-events.js';
 import type { Clock } from '../ports/clock.js';
 import type { Store } from '../ports/store.js';
+import type { OutboundGuard } from '../ports/outbound-guard.js';
 import type { EventPosition, OutboxEvent, WebhooksRow } from '../ports/webhook-store.js';
 import type { SecretBox } from './secret-box.js';
 import { signWebhook } from './webhook-signature.js';
@@ -18,7 +19,8 @@ export interface WebhookDispatchOptions {
   batchSize: number;
   /** Events read per query; those the webhook does not want are stepped over. */
   scanSize: number;
-  allowPrivate: boolean;
+  /** The outbound guard: receivers are tenant-given URLs (SPEC §11). */
+  outbound: OutboundGuard;
   /** Backoff after failed POSTs: baseMs × 2ⁿ with equal jitter, at most capMs. */
   retryBaseMs: number;
   retryCapMs: number;
@@ -107,7 +109,7 @@ export class WebhookDispatcher {
     const body = JSON.stringify({ events: batch.map(present) });
     const t = Math.floor(this.clock.now() / 1000);
     const headers = { 'herald-signature': signWebhook(secret, body, t), 'herald-webhook-id': row.id };
-    return postWebhook(url, body, headers, { timeoutMs: this.opts.timeoutMs, allowPrivate: this.opts.allowPrivate, signal });
+    return postWebhook(url, body, headers, { timeoutMs: this.opts.timeoutMs, guard: this.opts.outbound, signal });
   }
 
   private async record(row: WebhooksRow, batch: OutboxEvent[], o: PostOutcome): Promise<void> {

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
-import type { LookupAddress } from 'node:dns';
 import { postWebhook } from './webhook-sender.js';
-import { publicOnlyLookup } from './webhook-url.js';
+import { createOutboundGuard } from '../outbound/guard.js';
 
 describe('postWebhook', () => {
   let server: Server;
@@ -23,7 +22,8 @@ describe('postWebhook', () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   });
-  const opts = { timeoutMs: 300, allowPrivate: true };
+  const opts = { timeoutMs: 300, guard: createOutboundGuard({ allowPrivate: true }) };
+  const strict = { ...opts, guard: createOutboundGuard({ allowPrivate: false }) };
 
   it('succeeds on 2xx and reports the status and time', async () => {
     const r = await postWebhook(new URL(`${base}/ok`), '{}', {}, opts);
@@ -41,18 +41,11 @@ describe('postWebhook', () => {
 
   it('checks the address again at send time unless private addresses are allowed', async () => {
     const before = hits.length;
-    const literal = await postWebhook(new URL(`${base}/ok`), '{}', {}, { ...opts, allowPrivate: false });
+    const literal = await postWebhook(new URL(`${base}/ok`), '{}', {}, strict);
     expect(literal.error).toBe('not sent: 127.0.0.1 is a loopback address');
     const port = new URL(base).port;
-    const named = await postWebhook(new URL(`http://localhost:${port}/ok`), '{}', {}, { ...opts, allowPrivate: false });
-    expect(named.error).toMatch(/^not sent: localhost resolves to (127\.0\.0\.1|::1), a loopback address$/);
+    const named = await postWebhook(new URL(`http://localhost:${port}/ok`), '{}', {}, strict);
+    expect(named.error).toBe('not sent: localhost resolves to a loopback address');
     expect(hits.length).toBe(before);
-  });
-
-  it("refuses, as the socket's lookup, a name with any private address", async () => {
-    const err = await new Promise<Error | null>((resolve) =>
-      publicOnlyLookup('localhost', { all: true }, (e: Error | null, _a: string | LookupAddress[]) => resolve(e)),
-    );
-    expect(err?.message).toMatch(/localhost resolves to .*loopback/);
   });
 });

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { assertPublicHost, publicOnlyLookup } from './webhook-url.js';
+import type { OutboundGuard } from '../ports/outbound-guard.js';
 
 export interface PostOutcome {
   /** The receiver's status; undefined when there was none (refused, timed out, address not allowed). */
@@ -12,7 +12,8 @@ export interface PostOutcome {
 
 export interface PostOptions {
   timeoutMs: number;
-  allowPrivate: boolean;
+  /** Checks the receiver's address before the request and again as the socket connects. */
+  guard: OutboundGuard;
   /** Aborts the request when the process stops. */
   signal?: AbortSignal;
 }
@@ -21,8 +22,8 @@ export interface PostOptions {
 const ERROR_BODY_CHARS = 200;
 
 /**
- * One webhook POST over node:http(s) rather than fetch: the socket's `lookup` is ours, so the address
- * checked is the address connected to. Redirects are not followed (a 3xx is a failure): a public URL
+ * One webhook POST over node:http(s) rather than fetch: the socket's `lookup` is the outbound guard's,
+ * so the address checked is the address connected to. Redirects are not followed (a 3xx is a failure): a public URL
  * must not be able to bounce Herald to a private one. The timeout covers connecting, sending and the
  * whole answer.
  */
@@ -30,13 +31,11 @@ export async function postWebhook(url: URL, body: string, headers: Record<string
   const started = performance.now();
   const done = (o: Omit<PostOutcome, 'durationMs'>): PostOutcome => ({ ...o, durationMs: Math.round(performance.now() - started) });
   if (opts.signal?.aborted) return done({ error: 'stopped' });
-  if (!opts.allowPrivate) {
-    try {
-      // Literal addresses never reach `lookup`; names are checked here and again as the socket connects.
-      await assertPublicHost(url.hostname);
-    } catch (err) {
-      return done({ error: `not sent: ${(err as Error).message}` });
-    }
+  try {
+    // Literal addresses never reach `lookup`; names are checked here and again as the socket connects.
+    await opts.guard.check(url.hostname);
+  } catch (err) {
+    return done({ error: `not sent: ${(err as Error).message}` });
   }
   const lib = url.protocol === 'https:' ? https : http;
   return new Promise<PostOutcome>((resolve) => {
@@ -51,7 +50,7 @@ export async function postWebhook(url: URL, body: string, headers: Record<string
     const req = lib.request(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'user-agent': 'Herald-Webhooks/1', ...headers },
-      lookup: opts.allowPrivate ? undefined : publicOnlyLookup,
+      lookup: opts.guard.lookup,
       agent: false,
     });
     const timer = setTimeout(() => req.destroy(new Error(`no answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);

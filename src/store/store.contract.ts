@@ -71,11 +71,48 @@ export function storeContract(make: () => Promise<{ store: Store; cleanup: () =>
 
   describe('apps, users, devices, templates', () => {
     it('finds apps by key and ensures bootstrap credentials', async () => {
-      await store.apps.insert({ id: 'a1', name: 'one', key: 'k1', secret_hash: 'h1', settings: '{}', created_at: T0 });
+      await store.apps.insert({ id: 'a1', name: 'one', key: 'k1', secret_hash: 'h1', secret_generation: 1, settings: '{}', created_at: T0 });
       expect((await store.apps.findByKey('k1'))?.id).toBe('a1');
-      await store.apps.ensure({ id: 'a2', name: 'boot', key: 'k1', secret_hash: 'h2', settings: '{}', created_at: T0 });
+      await store.apps.ensure({ id: 'a2', name: 'boot', key: 'k1', secret_hash: 'h2', secret_generation: 1, settings: '{}', created_at: T0 });
       expect((await store.apps.findByKey('k1'))?.secret_hash).toBe('h2');
       expect(await store.apps.findByKey('nope')).toBeUndefined();
+    });
+
+    it('counts a new secret generation only when ensure changes the secret', async () => {
+      await store.apps.insert({ id: 'g1', name: 'gen', key: 'kg', secret_hash: 'hg1', secret_generation: 1, settings: '{}', created_at: T0 });
+      const gen = async () => (await store.apps.findById('g1'))?.secret_generation;
+      expect(await gen()).toBe(1);
+      await store.apps.ensure({ id: 'other', name: 'boot', key: 'kg', secret_hash: 'hg1', secret_generation: 1, settings: '{}', created_at: T0 });
+      expect(await gen()).toBe(1);
+      await store.apps.ensure({ id: 'other', name: 'boot', key: 'kg', secret_hash: 'hg2', secret_generation: 1, settings: '{}', created_at: T0 });
+      expect(await gen()).toBe(2);
+      // Back to the first secret: still a new generation, so tokens of generation 1 stay dead.
+      await store.apps.ensure({ id: 'other', name: 'boot', key: 'kg', secret_hash: 'hg1', secret_generation: 1, settings: '{}', created_at: T0 });
+      expect(await store.apps.findById('g1')).toMatchObject({ secret_hash: 'hg1', secret_generation: 3 });
+      // A new app starts at the generation it is given.
+      await store.apps.ensure({ id: 'g2', name: 'boot', key: 'kg2', secret_hash: 'h', secret_generation: 1, settings: '{}', created_at: T0 });
+      expect((await store.apps.findById('g2'))?.secret_generation).toBe(1);
+    });
+
+    it("gives a user row one incarnation, kept by every write, and a new one to a user created again after erasure", async () => {
+      const u = { app_id: APP, id: 'inc', email: null, phone: null, locale: null, timezone: null, name: 'I', data: null, preferences: null, created_at: T0, updated_at: T0 };
+      expect(await store.users.incarnation(APP, 'inc', 'x1')).toBeUndefined();
+      await store.users.upsert(u);
+      expect((await store.users.get(APP, 'inc'))?.incarnation ?? null).toBeNull();
+      expect(await store.users.incarnation(APP, 'inc', 'x1')).toBe('x1');
+      // Whoever comes second reads the first one's value.
+      expect(await store.users.incarnation(APP, 'inc', 'x2')).toBe('x1');
+      expect(await store.users.incarnation('other-app', 'inc', 'x3')).toBeUndefined();
+      // Writes of the user's fields, even ones carrying another value, never change it.
+      await store.users.upsert({ ...u, name: 'I2', incarnation: 'forged' });
+      await store.users.update({ ...u, name: 'I3', incarnation: null });
+      await store.users.setPreferences(APP, 'inc', '{}', T0 + 1);
+      expect(await store.users.get(APP, 'inc')).toMatchObject({ name: 'I3', incarnation: 'x1' });
+      await store.users.erase(APP, 'inc');
+      await store.users.upsert(u);
+      await store.users.insertMany([{ ...u, id: 'inc-bulk', incarnation: 'forged' }]);
+      expect((await store.users.get(APP, 'inc-bulk'))?.incarnation ?? null).toBeNull();
+      expect(await store.users.incarnation(APP, 'inc', 'x4')).toBe('x4');
     });
 
     it('updates an existing user only, keeping created_at and preferences', async () => {

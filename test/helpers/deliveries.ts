@@ -8,6 +8,8 @@ export interface DeliverySpec {
   priority?: Priority;
   runAt?: number;
   status?: string;
+  /** The app the delivery belongs to (default app-queue-test). */
+  appId?: string;
 }
 
 /** Writes one notification per spec with one delivery each, straight into the log; returns them as queue items. */
@@ -19,13 +21,14 @@ export async function insertDeliveries(store: Store, specs: DeliverySpec[]): Pro
     priority: s.priority ?? 'normal',
     runAt: s.runAt ?? now,
     status: s.status ?? 'queued',
+    appId: s.appId ?? 'app-queue-test',
   }));
   await store.notifications.insert(
     items.map((i) => {
       const notificationId = newId();
       const delivery: DeliveriesRow = {
         id: i.deliveryId,
-        app_id: 'app-queue-test',
+        app_id: i.appId,
         notification_id: notificationId,
         user_id: 'u1',
         device_id: null,
@@ -50,7 +53,7 @@ export async function insertDeliveries(store: Store, specs: DeliverySpec[]): Pro
       return {
         notification: {
           id: notificationId,
-          app_id: 'app-queue-test',
+          app_id: i.appId,
           idempotency_key: null,
           request_hash: null,
           response: null,

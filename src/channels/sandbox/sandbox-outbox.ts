@@ -1,4 +1,4 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, openSync, writeSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import type { OutboundMessage } from '../../ports/channel-adapter.js';
 
@@ -36,7 +36,11 @@ export class SandboxOutbox extends EventEmitter {
     private readonly keep = 500,
   ) {
     super();
-    if (file) this.fd = openSync(file, 'a');
+    if (file) {
+      // It holds every app's messages: owner-only (SPEC §11), also when an older file had a looser mode.
+      this.fd = openSync(file, 'a', 0o600);
+      fchmodSync(this.fd, 0o600);
+    }
   }
 
   record(m: SandboxMessage): void {

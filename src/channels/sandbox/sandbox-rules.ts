@@ -29,7 +29,7 @@ export class SandboxRules implements ChannelAdapter {
   async send(msg: OutboundMessage): Promise<SendResult> {
     this.testRecipient(msg);
     let result: SendResult;
-    if (msg.platform === 'web' && this.webPushOrigin && !msg.to.startsWith(this.webPushOrigin)) {
+    if (msg.platform === 'web' && this.webPushOrigin && !this.onSandboxPush(msg)) {
       result = { providerMessageId: `sandbox-${randomUUID()}` };
     } else {
       result = await this.inner.send(msg);
@@ -48,6 +48,19 @@ export class SandboxRules implements ChannelAdapter {
       providerMessageId: result.providerMessageId ?? '',
     });
     return result;
+  }
+
+  /**
+   * The sandbox's adapters connect without the outbound guard (their providers are the operator's
+   * emulators), so only a subscription on exactly the emulator's origin may reach the network: a
+   * prefix test would let `https://127.0.0.1:4431` pass for `https://127.0.0.1:44310/…`.
+   */
+  private onSandboxPush(msg: OutboundMessage): boolean {
+    try {
+      return new URL(msg.subscription?.endpoint ?? msg.to).origin === new URL(this.webPushOrigin!).origin;
+    } catch {
+      return false;
+    }
   }
 
   private testRecipient(msg: OutboundMessage): void {

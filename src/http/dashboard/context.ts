@@ -17,6 +17,8 @@ export interface SignedIn {
   app: AppsRow;
   session: Session;
   csrf: string;
+  /** Some of this app's channels go to the sandbox emulators (decided per app, SandboxFallbackSource). */
+  sandbox: boolean;
 }
 
 declare module 'fastify' {
@@ -34,7 +36,8 @@ export async function sessionOf(req: FastifyRequest, ctx: DashCtx): Promise<Sign
   if (!session) return undefined;
   const app = await ctx.deps.store.apps.findById(session.appId);
   if (!app || !ctx.sessions.boundTo(session, app.secret_hash)) return undefined;
-  return { app, session, csrf: ctx.sessions.csrfToken(session) };
+  const sandbox = !!(ctx.deps.sandbox && ctx.deps.outbox) && (await ctx.deps.providers.sandboxChannels(app.id)).length > 0;
+  return { app, session, csrf: ctx.sessions.csrfToken(session), sandbox };
 }
 
 /** Routes behind the guard always have a signed-in app. */
@@ -45,7 +48,7 @@ export function signedIn(req: FastifyRequest): SignedIn {
 
 export function navFor(req: FastifyRequest, ctx: DashCtx, current: NavState['current']): NavState {
   const s = signedIn(req);
-  return { appName: s.app.name, csrf: s.csrf, sandbox: !!(ctx.deps.sandbox && ctx.deps.outbox), current };
+  return { appName: s.app.name, csrf: s.csrf, sandbox: s.sandbox, current };
 }
 
 /** The form's fields (an empty set when the body was not a urlencoded form). */

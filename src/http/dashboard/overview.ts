@@ -28,7 +28,7 @@ function figures(ctx: DashCtx, appId: string, sample: Sample): Record<string, st
 }
 
 function charts(ctx: DashCtx, appId: string): { throughput: Html; depth: Html } {
-  const samples = ctx.sampler.samples();
+  const samples = ctx.sampler.samples(appId);
   const rates = ctx.sampler.throughput(appId);
   const end = samples.length ? samples[samples.length - 1].at : ctx.deps.clock.now();
   // The window grows with the ring, from one minute to its full length, so a fresh chart is not a speck at the right edge.
@@ -44,7 +44,7 @@ function charts(ctx: DashCtx, appId: string): { throughput: Html; depth: Html } 
   const throughput: Series[] = CHANNELS.map((channel) => ({ channel, points: rates.map((p) => ({ at: p.at, value: p.perSecond[channel] })) }));
   return {
     throughput: lineChart({ id: 'chart-throughput', title: "This app's deliveries finished per second", unit: 'deliveries per second', end, spanMs, series: throughput }),
-    depth: lineChart({ id: 'chart-depth', title: 'Queue depth (all apps)', unit: 'deliveries waiting', end, spanMs, series: depth }),
+    depth: lineChart({ id: 'chart-depth', title: "This app's queue depth", unit: 'deliveries waiting', end, spanMs, series: depth }),
   };
 }
 
@@ -76,7 +76,7 @@ function overviewPage(ctx: DashCtx, nav: ReturnType<typeof navFor>, appId: strin
 
 <section aria-labelledby="queues-h">
 <h2 id="queues-h">Queues</h2>
-<p class="hint">The queues are shared by every app on this Herald; <a href="/dashboard/dead-letters">this app's dead letters</a> are listed on their own page.</p>
+<p class="hint">This app's own deliveries in the queues (other apps' are not shown); <a href="/dashboard/dead-letters">its dead letters</a> are listed on their own page.</p>
 <div class="table-wrap"><table>
 <caption class="visually-hidden">Queue figures per channel</caption>
 <thead><tr><th scope="col">Channel</th><th scope="col" class="num">Waiting</th><th scope="col" class="num">Oldest waiting</th><th scope="col" class="num">In flight</th><th scope="col" class="num">Scheduled</th><th scope="col" class="num">Dead</th></tr></thead>
@@ -89,7 +89,7 @@ function overviewPage(ctx: DashCtx, nav: ReturnType<typeof navFor>, appId: strin
 
 <section aria-labelledby="charts-h">
 <h2 id="charts-h">Throughput and queue depth</h2>
-<p class="hint">Sampled every 2 seconds while the dashboard is open. Throughput is this app's deliveries sent, failed or expired per second, counted in the log (every worker process's), and drawn 3 seconds behind the clock so each point is complete; queue depth is the shared queue's.</p>
+<p class="hint">Sampled every 2 seconds while the dashboard is open. Throughput is this app's deliveries sent, failed or expired per second, counted in the log (every worker process's), and drawn 3 seconds behind the clock so each point is complete; queue depth is this app's deliveries waiting.</p>
 ${legend()}
 <div class="charts">
 <figure><div data-chart="throughput">${c.throughput}</div><figcaption>This app's deliveries finished per second, per channel</figcaption></figure>
@@ -105,7 +105,7 @@ ${alertsFragment(alerts)}
 
 <section aria-labelledby="providers-h">
 <h2 id="providers-h">Provider health</h2>
-<p class="hint">Each provider's circuit breaker for this app: it opens at a 50 % failure rate over the last 50 answers, and traffic fails over meanwhile.${ctx.deps.sandbox ? ' In sandbox mode the providers are the built-in emulators.' : ''}</p>
+<p class="hint">Each provider's circuit breaker for this app: it opens at a 50 % failure rate over the last 50 answers, and traffic fails over meanwhile.${nav.sandbox ? ' Channels on the sandbox are served by the built-in emulators.' : ''}</p>
 <div class="table-wrap"><table>
 <caption class="visually-hidden">Provider circuit breakers</caption>
 <thead><tr><th scope="col">Provider</th><th scope="col">Channel</th><th scope="col">Circuit</th><th scope="col" class="num">Failure rate</th></tr></thead>

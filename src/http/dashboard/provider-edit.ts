@@ -13,7 +13,12 @@ export interface EditState {
   stored?: ProviderView;
   /** Where it stands in its channel ("Primary", "Fallback 1", "Disabled"), when stored. */
   role?: string;
+  /** The sandbox emulators run in this process (a test honours the sandbox's test recipients). */
   sandbox: boolean;
+  /** This provider's channel goes to the emulators for this app now. */
+  emulated: boolean;
+  /** HERALD_SANDBOX=1: every channel of every app does, whatever is saved. */
+  forced: boolean;
   /** Values to show in the settings form (the stored ones, or what was just submitted). */
   values?: Record<string, unknown>;
   settingsError?: { message: string; field?: string };
@@ -108,6 +113,15 @@ ${postForm(`/dashboard/providers/${s.name}/delete`, csrf, html`<button type="sub
 </section>`;
 }
 
+/** Where this channel's deliveries go while the sandbox has it (decided per app unless HERALD_SANDBOX=1). */
+function sandboxHint(s: EditState, channel: keyof typeof CHANNEL_WORD): Html {
+  if (s.forced) {
+    return html`<p class="hint">Sandbox mode is on (<code>HERALD_SANDBOX=1</code>): deliveries go to the built-in emulators, and these settings take over when Herald runs without it. Tests below use these settings already.</p>`;
+  }
+  if (!s.emulated) return html``;
+  return html`<p class="hint">This app has no ${CHANNEL_WORD[channel]} provider saved, so its ${CHANNEL_WORD[channel]} goes to the built-in emulators; once these settings are saved they take over this app's ${CHANNEL_WORD[channel]} (other apps are not affected).</p>`;
+}
+
 export function providerEditPage(nav: NavState, s: EditState): string {
   const channel = PROVIDERS[s.name].channel;
   const status = s.stored
@@ -120,7 +134,7 @@ export function providerEditPage(nav: NavState, s: EditState): string {
     body: html`<p class="crumbs"><a href="/dashboard/providers">Providers</a></p>
 <h1>${PROVIDER_LABEL[s.name]} <span class="sub">(${CHANNEL_WORD[channel]})</span></h1>
 ${status}
-${s.sandbox ? html`<p class="hint">Sandbox mode is on: deliveries go to the built-in emulators, and these settings take over when Herald runs with <code>HERALD_SANDBOX=0</code>. Tests below use these settings already.</p>` : ''}
+${sandboxHint(s, channel)}
 ${settingsSection(s, nav.csrf)}
 ${testSection(s, nav.csrf)}
 ${removeSection(s, nav.csrf)}`,

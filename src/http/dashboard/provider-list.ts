@@ -13,8 +13,10 @@ const CHANNEL_LABEL: Record<Channel, string> = { push: 'Push', sms: 'SMS', email
 export interface ProvidersPageData {
   /** This app's stored settings, lowest priority first. */
   saved: ProviderView[];
-  /** Sandbox mode: the emulators serving every channel instead, in their order. */
+  /** The emulators serving this app's channels (all under HERALD_SANDBOX=1, else those it saved nothing for), in their order. */
   inUse?: { name: ProviderName; enabled: boolean }[];
+  /** HERALD_SANDBOX=1: the emulators serve every channel whatever is saved. */
+  forced?: boolean;
   health: ProviderHealth[];
   flash?: { kind: 'saved' | 'deleted' | 'moved' | 'unmoved'; name: ProviderName };
 }
@@ -82,13 +84,17 @@ function pushTable(saved: ProviderView[], roles: Map<ProviderName, string>, heal
 </table></div>`;
 }
 
-/** Sandbox mode: what actually serves each channel, with the emulators' circuits. */
-function inUseSection(inUse: { name: ProviderName; enabled: boolean }[], health: Map<ProviderName, ProviderHealth>): Html {
+/** What the emulators serve for this app, with their circuits. */
+function inUseSection(inUse: { name: ProviderName; enabled: boolean }[], health: Map<ProviderName, ProviderHealth>, forced: boolean): Html {
   const roles = rolesOf(inUse);
   const rows = (['push', ...QUEUED] as Channel[]).flatMap((ch) => inUse.filter((p) => PROVIDERS[p.name].channel === ch).map((p) => ({ ch, p })));
   return html`<section aria-labelledby="in-use-h" class="card">
 <h2 id="in-use-h">In use now: the sandbox emulators</h2>
-<p class="hint">Sandbox mode is on, so every channel goes to Herald’s built-in emulators, whatever is saved below. The saved settings take over when Herald runs with <code>HERALD_SANDBOX=0</code>.</p>
+${
+    forced
+      ? html`<p class="hint">Sandbox mode is on (<code>HERALD_SANDBOX=1</code>), so every channel goes to Herald’s built-in emulators, whatever is saved below. The saved settings take over when Herald runs without it.</p>`
+      : html`<p class="hint">This app has no provider saved for these channels, so they go to Herald’s built-in emulators. Saving a provider moves its channel to it, for this app only.</p>`
+  }
 <div class="table-wrap"><table>
 <caption class="visually-hidden">Sandbox providers in failover order</caption>
 <thead><tr><th scope="col">Channel</th><th scope="col">Role</th><th scope="col">Provider</th><th scope="col">Circuit</th><th scope="col" class="num">Failure rate</th></tr></thead>
@@ -132,7 +138,7 @@ export function providersPage(nav: NavState, d: ProvidersPageData): string {
     body: html`<h1>Providers</h1>
 ${flashNotice(d.flash)}
 <p class="hint">SMS and email try their providers in order: the primary first, then each fallback when a provider fails or its circuit is open (50 % failures over the last 50 answers). Push goes to each platform’s own service. Secrets are stored encrypted and never shown.</p>
-${d.inUse ? inUseSection(d.inUse, byName) : ''}
+${d.inUse ? inUseSection(d.inUse, byName, !!d.forced) : ''}
 <section aria-labelledby="saved-h">
 <h2 id="saved-h">${d.inUse ? 'Saved for this app' : 'This app’s providers'}</h2>
 <section aria-labelledby="push-h"><h3 id="push-h">Push</h3>${pushTable(d.saved, roles, savedHealth)}</section>

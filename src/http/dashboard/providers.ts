@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { isProviderName } from '../../channels/registry.js';
+import { PROVIDERS, isProviderName } from '../../channels/registry.js';
 import { ApiError, badRequest } from '../../domain/errors.js';
 import type { ProviderName } from '../../domain/delivery.js';
 import { ProviderConfigs, unknownProvider } from '../../services/provider-configs.js';
@@ -33,19 +33,22 @@ function flash(req: FastifyRequest): { kind: 'saved' | 'deleted' | 'moved' | 'un
  * settings go through ProviderConfigs, as PUT /v1/providers does; every read is redacted the same way.
  */
 export async function providerPageRoutes(app: FastifyInstance, ctx: DashCtx): Promise<void> {
-  const { store, box, clock, providers, config, sandbox, providerSource } = ctx.deps;
-  const configs = new ProviderConfigs(store, box, clock, providers, config);
+  const { store, box, clock, providers, config, sandbox, providerSource, outbound } = ctx.deps;
+  const configs = new ProviderConfigs(store, box, clock, providers, config, outbound);
   const tests = new ProviderTestSend(store, box, providers);
 
-  /** The providers serving each channel now: this app's settings, or the emulators in sandbox mode. */
-  async function inUse(appId: string): Promise<{ name: ProviderName; enabled: boolean }[]> {
-    return (await providerSource.load(appId)).map((p) => ({ name: p.name, enabled: p.enabled }));
+  /** The emulators serving this app's channels now (every channel under HERALD_SANDBOX=1, else those it saved nothing for); undefined when none. */
+  async function inUse(appId: string): Promise<{ name: ProviderName; enabled: boolean }[] | undefined> {
+    const emulated = (await providerSource.load(appId)).filter((p) => p.sandbox).map((p) => ({ name: p.name, enabled: p.enabled }));
+    return emulated.length ? emulated : undefined;
   }
 
   async function editState(appId: string, name: ProviderName, extra: Partial<EditState> = {}): Promise<EditState> {
     const all = await configs.list(appId);
     const stored = all.find((v) => v.name === name);
-    return { name, stored, role: stored && rolesOf(all).get(name), sandbox, ...extra };
+    const channel = PROVIDERS[name].channel;
+    const emulated = sandbox && (await providers.sandboxChannels(appId)).includes(channel);
+    return { name, stored, role: stored && rolesOf(all).get(name), sandbox, emulated, forced: config.sandbox === true, ...extra };
   }
 
   app.get('/providers', HIDDEN, async (req, reply) => {
@@ -54,6 +57,7 @@ export async function providerPageRoutes(app: FastifyInstance, ctx: DashCtx): Pr
     const page = providersPage(navFor(req, ctx, 'providers'), {
       saved,
       inUse: sandbox ? await inUse(appId) : undefined,
+      forced: config.sandbox === true,
       health: providers.health(appId),
       flash: flash(req),
     });

@@ -9,7 +9,7 @@ import { lineChart, niceCeil } from './chart.js';
 import { LiveSampler } from './sampler.js';
 
 describe('live sampler', () => {
-  it("keeps a bounded ring of queue figures and each app's finished deliveries per second, counted in the log", async () => {
+  it("keeps a bounded ring of each app's own queue figures and its finished deliveries per second, counted in the log", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'herald-sampler-'));
     const store = createStore(`sqlite:${path.join(dir, 'herald.db')}`);
     await store.migrate();
@@ -58,7 +58,11 @@ describe('live sampler', () => {
         t += 4000;
         await sampler.want('app-queue-test');
       }
-      expect(sampler.samples()).toHaveLength(3);
+      expect(sampler.samples('app-queue-test')).toHaveLength(3);
+      // Each app sees its own queue only: another app's view has none of these deliveries.
+      const other = await sampler.want('another-app');
+      expect(other.stats.every((s) => s.depth === 0 && s.dead === 0 && s.scheduled === 0)).toBe(true);
+      expect(sampler.samples('another-app')).toHaveLength(1);
       expect(sampler.throughput('app-queue-test')).toHaveLength(3);
     } finally {
       sampler.stop();

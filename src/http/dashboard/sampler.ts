@@ -31,6 +31,8 @@ export const SAMPLER_DEFAULTS: SamplerOptions = { everyMs: 2000, keep: 150, idle
 interface Watched {
   appId: string;
   lastWanted: number;
+  /** The app's own queue figures, oldest first. */
+  ring: Sample[];
   /** End of the last counted window; undefined until the first sample. */
   countedTo?: number;
   points: ThroughputPoint[];
@@ -38,13 +40,12 @@ interface Watched {
 
 /**
  * The overview's live figures, every 2 s in a ring of 150 (5 minutes), from the first dashboard view
- * until 10 idle minutes: the queue's stats (shared by every app) and, per signed-in app, its
- * deliveries finished per second, counted in the log (the outcome events of each window). Counting in
+ * until 10 idle minutes, per signed-in app: its own queue figures (another app's backlog is not its
+ * business: SPEC §11) and its deliveries finished per second, counted in the log (the outcome events of each window). Counting in
  * the log rather than this process's metrics means an `herald api` process shows what the workers of
  * every process finished.
  */
 export class LiveSampler {
-  private ring: Sample[] = [];
   private readonly apps = new Map<string, Watched>();
   private timer: NodeJS.Timeout | undefined;
   private taking: Promise<void> | undefined;
@@ -59,9 +60,10 @@ export class LiveSampler {
   /** A dashboard view by this app: sample now if nothing recent is held, and keep sampling for a while. */
   async want(appId: string): Promise<Sample> {
     const now = this.clock.now();
-    const watched = this.apps.get(appId);
+    let watched = this.apps.get(appId);
+    const fresh = !watched;
     if (watched) watched.lastWanted = now;
-    else this.apps.set(appId, { appId, lastWanted: now, points: [] });
+    else this.apps.set(appId, (watched = { appId, lastWanted: now, ring: [], points: [] }));
     if (!this.timer) {
       this.timer = setInterval(() => {
         if (this.apps.size === 0) return this.stop();
@@ -69,13 +71,13 @@ export class LiveSampler {
       }, this.opts.everyMs);
       this.timer.unref();
     }
-    const last = this.ring[this.ring.length - 1];
-    if (!last || now - last.at > this.opts.everyMs * 1.5 || !watched) await this.take();
-    return this.ring[this.ring.length - 1];
+    const last = watched.ring[watched.ring.length - 1];
+    if (!last || now - last.at > this.opts.everyMs * 1.5 || fresh) await this.take();
+    return watched.ring[watched.ring.length - 1];
   }
 
-  samples(): readonly Sample[] {
-    return this.ring;
+  samples(appId: string): readonly Sample[] {
+    return this.apps.get(appId)?.ring ?? [];
   }
 
   throughput(appId: string): readonly ThroughputPoint[] {
@@ -86,7 +88,6 @@ export class LiveSampler {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     // A later start measures afresh rather than drawing across the idle gap.
-    this.ring = [];
     this.apps.clear();
   }
 
@@ -99,9 +100,11 @@ export class LiveSampler {
     const at = this.clock.now();
     for (const [appId, w] of this.apps) if (at - w.lastWanted > this.opts.idleMs) this.apps.delete(appId);
     const end = at - this.opts.lagMs;
-    const [stats] = await Promise.all([this.queue.stats(), ...[...this.apps.values()].map((w) => this.count(w, end))]);
-    this.ring.push({ at, stats });
-    if (this.ring.length > this.opts.keep) this.ring.splice(0, this.ring.length - this.opts.keep);
+    await Promise.all([...this.apps.values()].map(async (w) => {
+      const [stats] = await Promise.all([this.queue.stats(w.appId), this.count(w, end)]);
+      w.ring.push({ at, stats });
+      if (w.ring.length > this.opts.keep) w.ring.splice(0, w.ring.length - this.opts.keep);
+    }));
   }
 
   private async count(w: Watched, end: number): Promise<void> {

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HIDDEN, formOf, isHttps, seeOther, sendPage, sessionOf, type DashCtx } from './context.js';
 import { html, layout, notice, type Html } from './html.js';
 import { SESSION_COOKIE, SESSION_TTL_MS, SIGNIN_COOKIE, readCookies, setCookie, signinCookie } from './session.js';
+import { clientAddress } from '../auth-failures.js';
 
 const FIELD_MAX = 200;
 
@@ -10,7 +11,7 @@ function signInPage(opts: { token: string; key?: string; message?: Html; error?:
   return layout({
     title: 'Sign in',
     body: html`<h1>Sign in to the dashboard</h1>
-<p>Use an app's key and secret: <code>npm start</code> prints them (they are also in <code>data/credentials.json</code>), and <code>herald apps create NAME</code> makes a new app.</p>
+<p>Use an app's key and secret: the first <code>npm start</code> prints them once (both are kept in <code>data/credentials.json</code>, readable by its owner only), and <code>herald apps create NAME</code> makes a new app.</p>
 ${opts.message ?? ''}
 ${opts.error ? html`<p class="notice error" role="alert" id="signin-error">${opts.error}</p>` : ''}
 <form method="post" action="/" class="card narrow">
@@ -21,6 +22,9 @@ ${opts.error ? html`<p class="notice error" role="alert" id="signin-error">${opt
 </form>`,
   });
 }
+
+/** A browser's form post asks for HTML; a script that does not gets the API's error envelope. */
+const wantsHtml = (req: FastifyRequest) => /text\/html/i.test(String(req.headers.accept ?? ''));
 
 /** The sign-in nonce cookie's value, made afresh when absent or malformed. */
 function signinNonce(req: FastifyRequest, reply: FastifyReply, ctx: DashCtx, fresh = false): string {
@@ -49,8 +53,19 @@ export async function signInRoutes(app: FastifyInstance, ctx: DashCtx): Promise<
       const token = ctx.sessions.signinToken(signinNonce(req, reply, ctx, true));
       return sendPage(reply, signInPage({ token, key, error: 'The sign-in form expired or did not come from this page (the dashboard needs cookies). Please try again.' }), { status: 403 });
     }
+    // The API's failed-authentication limit, shared with it: the same address gets no more guesses here.
+    const address = clientAddress(req.ip);
+    const refused = ctx.deps.authFailures.refusal(address);
+    if (refused) {
+      reply.headers(refused.headers!);
+      if (!wantsHtml(req)) return reply.status(429).send(refused.toJSON());
+      const token = ctx.sessions.signinToken(signinNonce(req, reply, ctx));
+      const wait = refused.headers!['retry-after'];
+      return sendPage(reply, signInPage({ token, key, error: `Too many failed sign-ins from your address. Try again in ${wait} seconds.` }), { status: 429 });
+    }
     const found = key && secret ? await ctx.deps.apps.authenticate(key, secret) : undefined;
     if (!found) {
+      ctx.deps.authFailures.record(address);
       const token = ctx.sessions.signinToken(signinNonce(req, reply, ctx));
       return sendPage(reply, signInPage({ token, key, error: 'Unknown app key or wrong secret.' }), { status: 401 });
     }

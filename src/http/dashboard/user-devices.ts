@@ -16,6 +16,7 @@ const REASONS: Record<string, string> = {
   HTTP404: 'The push service said the subscription does not exist.',
   HTTP410: 'The push service said the subscription has ended (the browser unsubscribed, or it expired).',
   InvalidSubscription: 'The stored web subscription lacks its keys or is not an https endpoint.',
+  invalid_endpoint: 'The subscription endpoint is, or resolves to, a loopback or private address, which Herald does not connect to for an app.',
   sandbox_invalid_recipient: 'The sandbox answered as a provider does for an unregistered token (a sandbox test token, e.g. one ending in deaddead).',
   invalid_recipient: 'The provider said this device does not exist.',
 };

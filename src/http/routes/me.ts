@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError, notFound } from '../../domain/errors.js';
@@ -5,6 +6,7 @@ import { newId } from '../../domain/ids.js';
 import type { AppsRow } from '../../ports/store.js';
 import { UserTokens, type UserTokenClaims } from '../../services/user-tokens.js';
 import { appOf } from '../auth.js';
+import { RefusedCredentials } from '../auth-failures.js';
 import type { HttpDeps } from '../deps.js';
 import { Channel, IdString, UuidString } from '../schemas.js';
 import { presentDevice } from '../present.js';
@@ -35,14 +37,29 @@ const REMINDERS_PER_HOUR = 20;
 
 const unauthorized = (m: string) => new ApiError(401, 'unauthorized', m, undefined, { 'www-authenticate': 'Bearer realm="herald"' });
 
-/** Client apps authenticate with a user token from POST /v1/users/{id}/tokens and reach only /v1/me. */
+/**
+ * Client apps authenticate with a user token from POST /v1/users/{id}/tokens and reach only /v1/me. The
+ * token must be genuine and unexpired, and still current: its app's secret unchanged and its user the same
+ * row it was issued for (not erased, not erased and created again). Only a forged token is a
+ * RefusedCredentials (counted by the failed-authentication limit); a genuine one that is stale is not.
+ */
 export function bearerAuth(deps: HttpDeps, tokens: UserTokens) {
   return async (req: FastifyRequest): Promise<void> => {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-    if (!m) throw unauthorized('a user token is required: Authorization: Bearer <token>');
-    const claims = await tokens.verify(m[1], deps.clock.now());
-    const app = claims && (await deps.store.apps.findById(claims.appId));
-    if (!claims || !app) throw unauthorized('the user token is invalid or expired');
+    const header = req.headers.authorization;
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+    if (!m) {
+      if (!header) throw unauthorized('a user token is required: Authorization: Bearer <token>');
+      throw new RefusedCredentials('a user token is required: Authorization: Bearer <token>', 'Bearer');
+    }
+    const check = await tokens.verify(m[1], deps.clock.now());
+    if (!check.ok) {
+      if (check.reason === 'forged') throw new RefusedCredentials('the user token is invalid', 'Bearer');
+      throw unauthorized('the user token is expired or no longer valid; get a new one');
+    }
+    const { claims } = check;
+    const app = await deps.store.apps.findById(claims.appId);
+    const user = app && (await deps.store.users.get(app.id, claims.userId));
+    if (!app || !tokens.current(claims, app, user?.incarnation)) throw unauthorized('the user token is expired or no longer valid; get a new one');
     req.me = { ...claims, app };
   };
 }
@@ -59,15 +76,17 @@ export async function meRoutes(app: FastifyInstance, deps: HttpDeps, tokens: Use
   app.post('/v1/users/:id/tokens', { schema: { tags: ['client apps'], params: UserParams, body: TokenBody } }, async (req, reply) => {
     const a = appOf(req);
     const { id } = req.params as Static<typeof UserParams>;
-    if (!(await store.users.get(a.id, id))) throw notFound('unknown_user', `no user "${id}"`);
+    // The token names this user row (its incarnation, given on the first issue), not only the id.
+    const incarnation = await store.users.incarnation(a.id, id, randomBytes(16).toString('base64url'));
+    if (!incarnation) throw notFound('unknown_user', `no user "${id}"`);
     const ttl = (req.body as Static<typeof TokenBody> | undefined)?.ttl ?? 3600;
-    return reply.status(201).send(await tokens.issue({ appId: a.id, userId: id }, ttl, clock.now()));
+    return reply.status(201).send(await tokens.issue(a, { id, incarnation }, ttl, clock.now()));
   });
 
   app.post('/v1/me/devices', { schema: { tags: ['client apps'], body: DeviceBody } }, async (req, reply) => {
     const me = meOf(req);
     const body = req.body as Static<typeof DeviceBody>;
-    const target = deviceTarget(body);
+    const target = await deviceTarget(body, deps);
     if (!(await store.users.get(me.appId, me.userId))) throw notFound('unknown_user', 'the user no longer exists');
     const now = clock.now();
     const d = await store.devices.register({ id: newId(), app_id: me.appId, user_id: me.userId, platform: body.platform, token: target.token, subscription: target.subscription, active: 1, deactivated_reason: null, created_at: now, updated_at: now });
@@ -115,14 +134,15 @@ export async function meRoutes(app: FastifyInstance, deps: HttpDeps, tokens: Use
     const me = meOf(req);
     const wp = (await deps.providerSource.load(me.appId)).find((p) => p.name === 'webpush' && p.enabled);
     if (!wp) throw notFound('unknown_provider', 'the app has no Web Push provider configured');
-    return { vapid_public_key: wp.config.vapid_public_key, sandbox: deps.sandbox };
+    // Whether this app's Web Push is the sandbox's (decided per app: SandboxFallbackSource).
+    return { vapid_public_key: wp.config.vapid_public_key, sandbox: !!wp.sandbox };
   });
 
   // Sandbox only: a subscription on the local push service, for browsers that cannot reach their own.
   app.post('/v1/me/sandbox/web-subscription', { schema: { tags: ['client apps'] } }, async (req, reply) => {
     const me = meOf(req);
-    if (!deps.emulators) throw notFound('not_found', 'only in sandbox mode');
     const wp = (await deps.providerSource.load(me.appId)).find((p) => p.name === 'webpush');
+    if (!deps.emulators || !wp?.sandbox) throw notFound('not_found', "only while the app's Web Push is the sandbox's");
     return reply.status(201).send(deps.emulators.webpush.createSubscription({ applicationServerKey: wp?.config.vapid_public_key as string | undefined }));
   });
 

@@ -11,11 +11,8 @@ const DeadQuery = Type.Object({ cursor: Type.Optional(UuidString), limit: Type.O
 const IdParams = Type.Object({ id: UuidString });
 
 export async function queueRoutes(app: FastifyInstance, { store, queue, clock }: HttpDeps): Promise<void> {
-  // Queue figures are the queue's own, for all apps: the queue is shared infrastructure.
-  app.get('/v1/queues', { schema: { tags: ['queues'] } }, async (req) => {
-    appOf(req);
-    return { channels: await queue.stats() };
-  });
+  // The app's own deliveries only: the installation's figures would tell it how busy the other apps are (SPEC §11).
+  app.get('/v1/queues', { schema: { tags: ['queues'] } }, async (req) => ({ channels: await queue.stats(appOf(req).id) }));
 
   app.get('/v1/dead-letters', { schema: { tags: ['queues'], querystring: DeadQuery } }, async (req) => {
     const q = req.query as Static<typeof DeadQuery>;

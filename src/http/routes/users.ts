@@ -9,6 +9,7 @@ import { IdString } from '../schemas.js';
 import { presentDevice, presentUser } from '../present.js';
 import type { UsersRow } from '../../ports/store.js';
 import type { Preferences } from '../../domain/preferences.js';
+import { refuseNonPublicHost } from '../../services/tenant-endpoints.js';
 
 const UserParams = Type.Object({ id: IdString });
 const UserBody = Type.Object({
@@ -54,12 +55,22 @@ export function validTimezone(tz: string): boolean {
   }
 }
 
-/** Validated device identity: the token, or a web subscription's endpoint. */
-export function deviceTarget(body: Static<typeof DeviceBody>): { token: string; subscription: string | null } {
+/**
+ * Validated device identity: the token, or a web subscription's endpoint. An endpoint is where Herald
+ * will connect for the app (and, through /v1/me/devices, for its end users), so the outbound guard
+ * checks it too (400 `invalid_endpoint`); the sandbox's own push service on loopback is the one exception.
+ */
+export async function deviceTarget(
+  body: Static<typeof DeviceBody>,
+  { outbound, emulators }: Pick<HttpDeps, 'outbound' | 'emulators'>,
+): Promise<{ token: string; subscription: string | null }> {
   if (body.platform === 'web') {
     const problem = webSubscriptionProblem(body.subscription);
     if (problem) throw badRequest('invalid_subscription', problem, 'subscription');
     const { endpoint, keys } = body.subscription;
+    const url = new URL(endpoint);
+    const sandboxPush = emulators && new URL(emulators.webpush.url).origin;
+    if (url.origin !== sandboxPush) await refuseNonPublicHost(outbound, url.hostname, 'subscription.endpoint');
     return { token: endpoint, subscription: JSON.stringify({ endpoint, keys }) };
   }
   const ok = body.platform === 'ios' ? isApnsToken(body.token) : isFcmToken(body.token);
@@ -155,7 +166,7 @@ export async function userRoutes(app: FastifyInstance, deps: HttpDeps): Promise<
     const a = appOf(req);
     const { id } = req.params as Static<typeof UserParams>;
     const body = req.body as Static<typeof DeviceBody>;
-    const target = deviceTarget(body);
+    const target = await deviceTarget(body, deps);
     if (!(await store.users.get(a.id, id))) throw notFound('unknown_user', `no user "${id}"`);
     const now = clock.now();
     const d = await store.devices.register({

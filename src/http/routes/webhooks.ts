@@ -37,7 +37,9 @@ function present(w: WebhooksRow) {
     url: w.url,
     events: JSON.parse(w.events) as string[],
     enabled: w.enabled === 1,
-    last_event_id: w.cursor_id,
+    // Null until a POST to it succeeded: until then the cursor is only where the webhook started, which is
+    // nothing this webhook received (SPEC §11: no installation-wide position is shown to an app).
+    last_event_id: w.last_success_at === null ? null : w.cursor_id,
     failures: w.failures,
     next_attempt_at: iso(w.next_attempt_at),
     last_error: w.last_error,
@@ -62,14 +64,14 @@ function presentAttempt(a: WebhookAttemptsRow) {
   };
 }
 
-export async function webhookRoutes(app: FastifyInstance, { store, box, clock, config }: HttpDeps): Promise<void> {
+export async function webhookRoutes(app: FastifyInstance, { store, box, clock, outbound }: HttpDeps): Promise<void> {
   const unknown = () => notFound('unknown_webhook', 'no such webhook');
 
   app.put('/v1/webhooks/:id', { schema: { tags: ['webhooks'], params: IdParams, body: WebhookBody } }, async (req, reply) => {
     const a = appOf(req);
     const { id } = req.params as Static<typeof IdParams>;
     const b = req.body as Static<typeof WebhookBody>;
-    const url = await validateWebhookUrl(b.url, config.allowPrivateNetworks);
+    const url = await validateWebhookUrl(b.url, outbound);
     const { row, created } = await store.webhooks.put(
       {
         app_id: a.id,

@@ -31,8 +31,8 @@ export class EmbeddedQueue implements Queue {
   // The outcome the worker wrote already closed the delivery and cleared its lease.
   async ack(): Promise<void> {}
 
-  stats() {
-    return this.store.queueTable.stats(this.clock.now());
+  stats(appId?: string) {
+    return this.store.queueTable.stats(this.clock.now(), appId);
   }
 
   waitForWork(channel: Channel, maxWaitMs: number): Promise<void> {

@@ -134,14 +134,14 @@ export class BullMqQueue implements Queue {
    * open deliveries of jobs that are active, in any process): a job holds many deliveries, so Redis's
    * own job counts are not delivery counts.
    */
-  async stats(): Promise<ChannelQueueStats[]> {
+  async stats(appId?: string): Promise<ChannelQueueStats[]> {
     const now = this.clock.now();
-    const fromLog = await this.store.queueTable.stats(now);
+    const fromLog = await this.store.queueTable.stats(now, appId);
     const active = await Promise.all(
       CHANNELS.map(async (channel) => {
         const jobs = (await Promise.all(PRIORITIES.map((p) => this.queue(channel, p).getJobs(['active'])))).flat();
         const ids = jobs.flatMap((j) => (j?.data as JobData | undefined)?.ids ?? []);
-        return { channel, n: ids.length ? (await this.store.sweep.openAmong(ids)).length : 0 };
+        return { channel, n: ids.length ? (await this.store.sweep.openAmong(ids, appId)).length : 0 };
       }),
     );
     return fromLog.map((s) => {

@@ -13,7 +13,13 @@ export function appQueries(db: Kysely<Database>): Store['apps'] {
       await db
         .insertInto('apps')
         .values(app)
-        .onConflict((oc) => oc.column('key').doUpdateSet({ secret_hash: app.secret_hash }))
+        // Only a different secret counts a new generation: restarting with the same one changes nothing.
+        .onConflict((oc) =>
+          oc
+            .column('key')
+            .doUpdateSet((eb) => ({ secret_hash: app.secret_hash, secret_generation: eb('apps.secret_generation', '+', 1) }))
+            .where('apps.secret_hash', '<>', app.secret_hash),
+        )
         .execute();
     },
     async count() {

@@ -16,9 +16,5 @@ export function providerQueries(db: Kysely<Database>): Store['providers'] {
       const r = await db.deleteFrom('providers').where('app_id', '=', appId).where('name', '=', name).executeTakeFirst();
       return Number(r.numDeletedRows) > 0;
     },
-    async count() {
-      const r = await db.selectFrom('providers').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-      return Number(r.n);
-    },
   };
 }

@@ -40,7 +40,7 @@ export function queueTableQueries(db: Kysely<Database>, dialect: DialectName): S
       return rows.map((r) => r.id);
     },
 
-    async stats(now) {
+    async stats(now, appId) {
       const open = await db
         .selectFrom('deliveries')
         .select([
@@ -51,12 +51,14 @@ export function queueTableQueries(db: Kysely<Database>, dialect: DialectName): S
           sql<number>`sum(case when run_at > ${now} and (lease_until is null or lease_until <= ${now}) then 1 else 0 end)`.as('scheduled'),
         ])
         .where(OPEN)
+        .$if(appId !== undefined, (q) => q.where('app_id', '=', appId!))
         .groupBy('channel')
         .execute();
       const dead = await db
         .selectFrom('deliveries')
         .select(['channel', (eb) => eb.fn.countAll<number>().as('n')])
         .where(DEAD)
+        .$if(appId !== undefined, (q) => q.where('app_id', '=', appId!))
         .groupBy('channel')
         .execute();
       return CHANNELS.map((channel): ChannelQueueStats => {

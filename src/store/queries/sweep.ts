@@ -29,9 +29,11 @@ export function sweepQueries(db: Kysely<Database>): Store['sweep'] {
       return rows.map((r) => ({ id: r.id, run_at: Number(r.run_at) }));
     },
 
-    async openAmong(ids) {
+    async openAmong(ids, appId) {
       if (ids.length === 0) return [];
-      const rows = await db.selectFrom('deliveries').select('id').where('id', 'in', ids).where(OPEN).execute();
+      let q = db.selectFrom('deliveries').select('id').where('id', 'in', ids).where(OPEN);
+      if (appId !== undefined) q = q.where('app_id', '=', appId);
+      const rows = await q.execute();
       return rows.map((r) => r.id);
     },
 

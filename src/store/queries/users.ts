@@ -6,16 +6,17 @@ import { chunks } from '../chunks.js';
 export function userQueries(db: Kysely<Database>): Store['users'] {
   return {
     async upsert(user) {
-      const { app_id, id, created_at, preferences, ...rest } = user;
+      const { incarnation, ...row } = user;
+      const { app_id, id, created_at, preferences, ...rest } = row;
       return db
         .insertInto('users')
-        .values(user)
+        .values(row)
         .onConflict((oc) => oc.columns(['app_id', 'id']).doUpdateSet(rest))
         .returningAll()
         .executeTakeFirstOrThrow();
     },
     async update(user) {
-      const { app_id, id, created_at, preferences, ...rest } = user;
+      const { app_id, id, created_at, preferences, incarnation, ...rest } = user;
       return db.updateTable('users').set(rest).where('app_id', '=', app_id).where('id', '=', id).returningAll().executeTakeFirst();
     },
     get: (appId, id) =>
@@ -36,9 +37,15 @@ export function userQueries(db: Kysely<Database>): Store['users'] {
       return query.orderBy('id').limit(q.limit).execute();
     },
     async insertMany(users) {
-      for (const part of chunks(users, 300)) {
+      for (const part of chunks(users.map(({ incarnation, ...row }) => row), 300)) {
         await db.insertInto('users').values(part).onConflict((oc) => oc.columns(['app_id', 'id']).doNothing()).execute();
       }
+    },
+    async incarnation(appId, id, fresh) {
+      // Set once, by whichever issue comes first; a concurrent one then reads the winner's value.
+      await db.updateTable('users').set({ incarnation: fresh }).where('app_id', '=', appId).where('id', '=', id).where('incarnation', 'is', null).execute();
+      const r = await db.selectFrom('users').select('incarnation').where('app_id', '=', appId).where('id', '=', id).executeTakeFirst();
+      return r?.incarnation ?? undefined;
     },
     async setPreferences(appId, id, preferences, now) {
       const r = await db

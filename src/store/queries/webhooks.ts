@@ -25,11 +25,13 @@ export function webhookQueries(db: Kysely<Database>, dialect: DialectName): Webh
   return {
     async put(c, now) {
       const uid = newId();
-      // The end of the log now: SQLite's ids are in commit order; on PostgreSQL every transaction from the
+      // The end of the app's log now: SQLite's ids are in commit order, so after the app's own last event
+      // nothing of its can come but later ids — the same events as after the log's last id, without putting
+      // the installation's event count into the row (SPEC §11). On PostgreSQL every transaction from the
       // oldest still running on is after the cursor, so nothing committing around this call is skipped.
       const start = pg
         ? { cursor_id: 0, cursor_txid: sql<string>`pg_snapshot_xmin(pg_current_snapshot())` }
-        : { cursor_id: sql<number>`(select coalesce(max(id), 0) from events)`, cursor_txid: null };
+        : { cursor_id: sql<number>`(select coalesce(max(id), 0) from events where app_id = ${c.app_id})`, cursor_txid: null };
       const row = await db
         .insertInto('webhooks')
         .values({ uid, ...c, ...start, lease_owner: null, lease_until: null, next_attempt_at: null, failures: 0, last_error: null, last_attempt_at: null, last_success_at: null, created_at: now, updated_at: now })

@@ -1,7 +1,9 @@
+import type { LookupFunction } from 'node:net';
 import { createSecureContext, rootCertificates } from 'node:tls';
 import { Pool } from 'undici';
 import type { ChannelAdapter, OutboundMessage, SendResult } from '../../../ports/channel-adapter.js';
 import { systemClock, type Clock } from '../../../ports/clock.js';
+import { undiciConnect } from '../../outbound-sockets.js';
 import { DeliveryError } from '../../../domain/delivery-error.js';
 import { DELIVERY_ID_ARG } from './custom-args.js';
 import { sendgridError, sendgridNetworkError } from './errors.js';
@@ -14,6 +16,8 @@ export interface SendgridConfig {
   endpoint?: string;
   /** Extra trust anchors (added to the public roots), e.g. a sandbox emulator's certificate. */
   ca?: string | Buffer | Array<string | Buffer>;
+  /** The outbound guard's lookup (ports/outbound-guard.ts); absent for the sandbox emulators. */
+  lookup?: LookupFunction;
   /**
    * Keep-alive connections (default 64). HTTP/1.1 carries one request per connection at a time, so a
    * process sends at most connections / latency: 16 capped a worker at ~800/s against a 20 ms emulator
@@ -39,7 +43,7 @@ export function createSendgridAdapter(config: SendgridConfig): ChannelAdapter {
     bodyTimeout: timeout,
     // A `ca` given to TLS replaces the default trust store, so keep the public roots beside it;
     // one context built here instead of the list re-parsed on every new connection.
-    connect: config.ca ? { secureContext: createSecureContext({ ca: [...rootCertificates, ...[config.ca].flat()] }) } : undefined,
+    connect: undiciConnect(config.lookup, config.ca ? { secureContext: createSecureContext({ ca: [...rootCertificates, ...[config.ca].flat()] }) } : {}),
   });
   const from = parseAddress(config.from);
   const headers = {

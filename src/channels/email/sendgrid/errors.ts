@@ -1,4 +1,5 @@
-import { DeliveryError } from '../../../domain/delivery-error.js';
+import { DeliveryError, vendorCode, vendorText } from '../../../domain/delivery-error.js';
+import { refusedEndpointError } from '../../../domain/outbound-refused.js';
 
 /** SendGrid v3 error bodies: `{"errors":[{"message","field","help"}]}`. */
 interface SendgridErrorItem {
@@ -18,8 +19,8 @@ export function sendgridError(
   const errors = parseErrors(rawBody);
   const first = errors[0];
   // 413 may come back as an HTML page from the edge, so fall back to the status.
-  const message = `sendgrid: ${errors.map((e) => e.message).filter(Boolean).join('; ') || `HTTP ${status}`}`;
-  const opts = { status, providerCode: first?.field ?? undefined };
+  const message = `sendgrid: ${vendorText(errors.map((e) => vendorText(e.message)).filter(Boolean).join('; ')) ?? `HTTP ${status}`}`;
+  const opts = { status, providerCode: vendorCode(first?.field) };
 
   if (status === 429) {
     const reset = Number(rateLimitReset);
@@ -29,13 +30,15 @@ export function sendgridError(
   if (status >= 500) return new DeliveryError('retryable', message, opts);
   if (status === 400) {
     const bad = errors.find((e) => e.field && RECIPIENT_FIELD.test(e.field) && /valid/i.test(e.message ?? ''));
-    if (bad) return new DeliveryError('invalid_recipient', message, { ...opts, providerCode: bad.field ?? undefined });
+    if (bad) return new DeliveryError('invalid_recipient', message, { ...opts, providerCode: vendorCode(bad.field) });
   }
   // 400 other validation, 401 key, 403 unverified sender or missing scope, 413 too large.
   return new DeliveryError('permanent', message, opts);
 }
 
 export function sendgridNetworkError(err: unknown): DeliveryError {
+  const refused = refusedEndpointError('sendgrid', err);
+  if (refused) return refused;
   const message = err instanceof Error ? err.message : String(err);
   return new DeliveryError('retryable', `sendgrid: ${message}`, { cause: err });
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeliveryError } from '../../../domain/delivery-error.js';
 import type { ChannelAdapter, OutboundMessage } from '../../../ports/channel-adapter.js';
 import { startSmtpEmulator, type SmtpEmulator } from '../../../emulators/smtp/emulator.js';
+import { createOutboundGuard } from '../../../outbound/guard.js';
 import { createSmtpAdapter } from './adapter.js';
 import { smtpError } from './errors.js';
 
@@ -169,6 +170,45 @@ describe('smtp adapter connection handling', () => {
       await adapter.close();
       await emu.close();
     }
+  });
+});
+
+describe('smtp adapter through the outbound guard (a tenant host, SPEC §11)', () => {
+  it('opens its pooled connections at the address the guard answers (STARTTLS and AUTH on top), and none when refused', async () => {
+    const emu = await startSmtpEmulator({ starttls: true, users: { herald: 's3cret' } });
+    const config = { host: 'localhost', port: emu.port, user: 'herald', pass: 's3cret', from: 'n@herald.example', requireTLS: true, tls: { ca: emu.ca } };
+    const allowed = createSmtpAdapter({ ...config, lookup: createOutboundGuard({ allowPrivate: true }).lookup });
+    const refused = createSmtpAdapter({ ...config, lookup: createOutboundGuard({ allowPrivate: false }).lookup });
+    try {
+      await allowed.send(mail('ada@example.com'));
+      expect(emu.received).toHaveLength(1);
+      expect(emu.received[0]?.secure).toBe(true);
+      const err = await failure(refused.send(mail('bob@example.com')));
+      expect(err).toMatchObject({ kind: 'permanent', providerCode: 'invalid_endpoint', message: 'smtp: endpoint refused: localhost resolves to a loopback address' });
+      expect(emu.received).toHaveLength(1);
+    } finally {
+      await allowed.close();
+      await refused.close();
+      await emu.close();
+    }
+  });
+
+  it('does implicit TLS (secure) on the connection it was handed', async () => {
+    const emu = await startSmtpEmulator({ secure: true });
+    const adapter = createSmtpAdapter({ host: 'localhost', port: emu.port, secure: true, from: 'n@herald.example', tls: { ca: emu.ca }, lookup: createOutboundGuard({ allowPrivate: true }).lookup });
+    try {
+      await adapter.send(mail('ada@example.com'));
+      expect(emu.received[0]?.secure).toBe(true);
+    } finally {
+      await adapter.close();
+      await emu.close();
+    }
+  });
+
+  it('keeps a server reply to one bounded line', () => {
+    const e = smtpError({ responseCode: 554, response: `554 5.7.1 ${'<html>internal</html>\r\n'.repeat(50)}` });
+    expect(e.message.length).toBeLessThanOrEqual(210);
+    expect(e.message).not.toMatch(/[\r\n]/);
   });
 });
 

@@ -1,8 +1,10 @@
+import type { LookupFunction } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import nodemailer from 'nodemailer';
 import type { ChannelAdapter, OutboundMessage, SendResult } from '../../../ports/channel-adapter.js';
 import { DeliveryError } from '../../../domain/delivery-error.js';
 import { smtpError } from './errors.js';
+import { smtpGetSocket } from '../../outbound-sockets.js';
 
 export interface SmtpConfig {
   host: string;
@@ -25,6 +27,8 @@ export interface SmtpConfig {
   maxMessages?: number;
   /** Connect, greeting and socket inactivity timeout (default 30 s). */
   timeoutMs?: number;
+  /** The outbound guard's lookup (ports/outbound-guard.ts): the host is the tenant's; absent for the sandbox emulator. */
+  lookup?: LookupFunction;
 }
 
 export function createSmtpAdapter(config: SmtpConfig): ChannelAdapter {
@@ -47,6 +51,8 @@ export function createSmtpAdapter(config: SmtpConfig): ChannelAdapter {
       connectionTimeout: timeout,
       greetingTimeout: timeout,
       socketTimeout: timeout,
+      // nodemailer resolves and connects by itself otherwise, past any lookup we could hand it.
+      ...(config.lookup ? { getSocket: smtpGetSocket(config.lookup, timeout) } : {}),
     },
     { from: config.from },
   );

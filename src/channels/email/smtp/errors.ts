@@ -1,4 +1,5 @@
-import { DeliveryError } from '../../../domain/delivery-error.js';
+import { DeliveryError, vendorText } from '../../../domain/delivery-error.js';
+import { refusedEndpointError } from '../../../domain/outbound-refused.js';
 
 /** The fields nodemailer puts on the errors it rejects with. */
 export interface SmtpClientError {
@@ -20,10 +21,13 @@ const CONFIG_CODES = new Set(['EAUTH', 'ENOAUTH', 'ECONFIG', 'EOAUTH2']);
  * address would punish the wrong party. 552 "too many recipients" is temporary by RFC 5321.
  */
 export function smtpError(err: unknown): DeliveryError {
+  const refused = refusedEndpointError('smtp', err);
+  if (refused) return refused;
   const e = (err ?? {}) as SmtpClientError;
   const code = e.responseCode;
+  // The server's reply line is SMTP's error field; it is kept to one bounded line like any vendor's message.
   const text = (e.response ?? e.message ?? String(err)).trim();
-  const message = `smtp: ${text}`;
+  const message = `smtp: ${vendorText(text) ?? 'no reply'}`;
   const opts = { status: code, cause: err };
 
   if (code === undefined || code < 400) {

@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DeliveryError } from '../../../domain/delivery-error.js';
 import type { OutboundMessage } from '../../../ports/channel-adapter.js';
 import { startApnsEmulator, type ApnsEmulator, type ApnsProviderKey } from '../../../emulators/apns/index.js';
+import { createOutboundGuard } from '../../../outbound/guard.js';
 import { createApnsAdapter, type ApnsAdapter, type ApnsConfig } from './adapter.js';
 
 const TOPIC = 'com.example.herald';
@@ -53,6 +54,19 @@ async function failure(p: Promise<unknown>): Promise<DeliveryError> {
   expect(err).toBeInstanceOf(DeliveryError);
   return err as DeliveryError;
 }
+
+describe('APNs adapter through the outbound guard (a tenant endpoint, SPEC §11)', () => {
+  it('connects to the address the guard answers, and not at all when the guard refuses it', async () => {
+    const allowed = adapter({ lookup: createOutboundGuard({ allowPrivate: true }).lookup });
+    await expect(allowed.send(message())).resolves.toHaveProperty('providerMessageId');
+    const before = emu.received.length;
+    const refused = adapter({ lookup: createOutboundGuard({ allowPrivate: false }).lookup });
+    const err = await failure(refused.send(message()));
+    expect(err).toMatchObject({ kind: 'permanent', providerCode: 'invalid_endpoint' });
+    expect(err.message).toMatch(/^APNs: endpoint refused: .*loopback address$/);
+    expect(emu.received.length).toBe(before);
+  });
+});
 
 describe('APNs adapter against the emulator', () => {
   it('delivers an alert with the headers and payload APNs expects', async () => {

@@ -1,3 +1,4 @@
+import type { LookupFunction } from 'node:net';
 import type { ChannelAdapter, OutboundMessage, SendResult } from '../../../ports/channel-adapter.js';
 import { DeliveryError } from '../../../domain/delivery-error.js';
 import { apnsDeliveryError, apnsTransportError, parseApnsError, parseRetryAfter, RECONNECT_REASONS } from './errors.js';
@@ -20,6 +21,8 @@ export interface ApnsConfig {
   endpoint?: string;
   /** Extra trusted CA (PEM), added to Node's roots. */
   ca?: string | Buffer;
+  /** The outbound guard's lookup (ports/outbound-guard.ts); absent for the sandbox emulators. */
+  lookup?: LookupFunction;
   /** In-flight requests bound (default 500; APNs allows ~1000 streams per connection). */
   maxConcurrent?: number;
   /** Per-request answer deadline (default 10 s). */
@@ -53,7 +56,7 @@ export function createApnsAdapter(config: ApnsConfig): ApnsAdapter {
   const now = config.now ?? Date.now;
   const origin = resolveOrigin(config);
   const tokens = new ProviderTokenCache(config.team_id, config.key_id, config.private_key, now, config.tokenMaxAgeMs);
-  const connection = new Http2Connection(origin, { ca: config.ca, timeoutMs: config.requestTimeoutMs, pingIntervalMs: config.pingIntervalMs });
+  const connection = new Http2Connection(origin, { ca: config.ca, lookup: config.lookup, timeoutMs: config.requestTimeoutMs, pingIntervalMs: config.pingIntervalMs });
   const limiter = new Limiter(config.maxConcurrent ?? 500);
   let requests = 0;
   let closed = false;

@@ -1,4 +1,5 @@
-import { DeliveryError } from '../../../domain/delivery-error.js';
+import { DeliveryError, vendorCode } from '../../../domain/delivery-error.js';
+import { refusedEndpointError } from '../../../domain/outbound-refused.js';
 import { RequestTimeoutError } from './http2-connection.js';
 
 /** Reasons that mean the device token itself is dead: the worker deactivates it. */
@@ -6,12 +7,12 @@ const DEAD_TOKEN = new Set(['BadDeviceToken', 'Unregistered', 'ExpiredToken']);
 /** Reasons that call for a fresh connection and a later retry. */
 export const RECONNECT_REASONS = new Set(['IdleTimeout', 'UnrelatedKeyIdInToken', 'Shutdown']);
 
-/** Reads APNs's `{"reason": …, "timestamp": …}` error body. */
+/** Reads APNs's `{"reason": …, "timestamp": …}` error body; a reason that is not an identifier is dropped (the status speaks instead). */
 export function parseApnsError(body: string): { reason?: string; timestamp?: number } {
   try {
     const v = JSON.parse(body) as { reason?: unknown; timestamp?: unknown };
     return {
-      reason: typeof v.reason === 'string' ? v.reason : undefined,
+      reason: vendorCode(v.reason),
       timestamp: typeof v.timestamp === 'number' ? v.timestamp : undefined,
     };
   } catch {
@@ -36,6 +37,8 @@ export function apnsDeliveryError(status: number, reason: string | undefined, ti
 
 /** No answer at all: the connection failed or timed out, so the request may be retried. */
 export function apnsTransportError(err: unknown): DeliveryError {
+  const refused = refusedEndpointError('APNs', err);
+  if (refused) return refused;
   const e = err as { code?: string; message?: string };
   const code = err instanceof RequestTimeoutError ? 'Timeout' : (rootCode(err) ?? 'ConnectionError');
   return new DeliveryError('retryable', `APNs: ${e.message ?? String(err)}`, { providerCode: code, cause: err });

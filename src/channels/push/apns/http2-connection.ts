@@ -4,7 +4,9 @@ import http2, {
   type OutgoingHttpHeaders,
   type SecureClientSessionOptions,
 } from 'node:http2';
+import type { LookupFunction } from 'node:net';
 import { createSecureContext, rootCertificates } from 'node:tls';
+import { http2Connection } from '../../outbound-sockets.js';
 
 export interface Http2Response {
   status: number;
@@ -34,6 +36,8 @@ export interface Http2ConnectionOptions {
   timeoutMs?: number;
   /** Idle connections are PINGed this often, so NATs and APNs keep them (default 15 min). */
   pingIntervalMs?: number;
+  /** The outbound guard's lookup (a tenant's endpoint): every connection dials only the address it answers. */
+  lookup?: LookupFunction;
 }
 
 /**
@@ -64,7 +68,8 @@ export class Http2Connection {
     opts: Http2ConnectionOptions = {},
   ) {
     // One secure context for every reconnect: parsing Node's ~150 root certificates per connection costs milliseconds.
-    this.options = opts.ca ? { secureContext: createSecureContext({ ca: [...rootCertificates, opts.ca.toString()] }) } : {};
+    const tlsOptions = opts.ca ? { secureContext: createSecureContext({ ca: [...rootCertificates, opts.ca.toString()] }) } : {};
+    this.options = opts.lookup ? { ...tlsOptions, createConnection: http2Connection(opts.lookup, new URL(origin), tlsOptions) } : tlsOptions;
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.sweepMs = Math.min(250, Math.max(10, Math.floor(this.timeoutMs / 10)));
     const interval = opts.pingIntervalMs ?? 15 * 60_000;

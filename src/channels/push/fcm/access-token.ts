@@ -1,7 +1,7 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { request, type Dispatcher } from 'undici';
-import { DeliveryError } from '../../../domain/delivery-error.js';
+import { DeliveryError, vendorCode, vendorText } from '../../../domain/delivery-error.js';
 import { transportError } from './errors.js';
 
 export const FCM_SCOPE = 'https://www.googleapis.com/auth/firebase.messaging';
@@ -110,8 +110,10 @@ export class AccessTokenCache {
       this.failure = undefined;
       return this.current;
     }
-    const code = typeof body.error === 'string' ? body.error : `HTTP${res.statusCode}`;
-    const detail = typeof body.error_description === 'string' ? `: ${body.error_description}` : '';
+    // OAuth's own error fields (RFC 6749 §5.2) only: token_uri can be any server.
+    const code = vendorCode(body.error) ?? `HTTP${res.statusCode}`;
+    const description = vendorText(body.error_description);
+    const detail = description ? `: ${description}` : '';
     // 4xx from the token endpoint (invalid_grant, invalid_client…) means bad credentials or clock.
     const kind = res.statusCode >= 500 || res.statusCode === 429 ? 'retryable' : 'permanent';
     const error = new DeliveryError(kind, `FCM OAuth ${code}${detail}`, { providerCode: code, status: res.statusCode });

@@ -1,10 +1,12 @@
 import { Agent, request, type Dispatcher } from 'undici';
+import type { LookupFunction } from 'node:net';
 import { createSecureContext, rootCertificates } from 'node:tls';
 import type { ChannelAdapter, OutboundMessage, SendResult } from '../../../ports/channel-adapter.js';
 import { AccessTokenCache, type AccessToken } from './access-token.js';
 import { fcmDeliveryError, parseFcmError, parseRetryAfter, transportError } from './errors.js';
 import { buildFcmBody } from './message.js';
 import { refusal } from '../refusal.js';
+import { undiciConnect } from '../../outbound-sockets.js';
 
 /** The Google service-account JSON (only the fields FCM needs). */
 export interface FcmServiceAccount {
@@ -24,6 +26,8 @@ export interface FcmConfig {
   endpoint?: string;
   /** Extra trusted CA (PEM), added to Node's roots. */
   ca?: string | Buffer;
+  /** The outbound guard's lookup (ports/outbound-guard.ts), for FCM and the token endpoint alike; absent for the sandbox emulators. */
+  lookup?: LookupFunction;
   /** Connections per origin (default 32). */
   maxConnections?: number;
   /** Negotiate HTTP/2 (multiplexed) where the server offers it (default true). */
@@ -53,12 +57,13 @@ export function createFcmAdapter(config: FcmConfig): FcmAdapter {
   const endpoint = new URL(config.endpoint ?? 'https://fcm.googleapis.com').origin;
   const sendUrl = `${endpoint}/v1/projects/${encodeURIComponent(account.project_id)}/messages:send`;
   // One agent for both origins (FCM and the token endpoint), keeping connections alive.
+  const allowH2 = config.allowH2 ?? true;
   const dispatcher = new Agent({
     connections: config.maxConnections ?? 32,
-    allowH2: config.allowH2 ?? true,
+    allowH2,
     keepAliveTimeout: 60_000,
     // One secure context shared by every connection: parsing Node's ~150 roots per TLS handshake is slow.
-    connect: config.ca ? { secureContext: createSecureContext({ ca: [...rootCertificates, config.ca.toString()] }) } : undefined,
+    connect: undiciConnect(config.lookup, { allowH2, ...(config.ca ? { secureContext: createSecureContext({ ca: [...rootCertificates, config.ca.toString()] }) } : {}) }),
   });
   const tokens = new AccessTokenCache(
     {

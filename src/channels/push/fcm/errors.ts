@@ -1,4 +1,5 @@
-import { DeliveryError } from '../../../domain/delivery-error.js';
+import { DeliveryError, vendorCode, vendorText } from '../../../domain/delivery-error.js';
+import { refusedEndpointError } from '../../../domain/outbound-refused.js';
 
 const FCM_ERROR_TYPE = 'type.googleapis.com/google.firebase.fcm.v1.FcmError';
 const BAD_REQUEST_TYPE = 'type.googleapis.com/google.rpc.BadRequest';
@@ -23,9 +24,9 @@ export function parseFcmError(text: string): FcmErrorInfo {
     const badRequest = details.find((d) => d['@type'] === BAD_REQUEST_TYPE);
     const violations = Array.isArray(badRequest?.fieldViolations) ? (badRequest.fieldViolations as Array<{ field?: unknown }>) : [];
     return {
-      errorCode: typeof fcm?.errorCode === 'string' ? fcm.errorCode : undefined,
-      status: typeof error?.status === 'string' ? error.status : undefined,
-      message: typeof error?.message === 'string' ? error.message : undefined,
+      errorCode: vendorCode(fcm?.errorCode),
+      status: vendorCode(error?.status),
+      message: vendorText(error?.message),
       tokenViolation: violations.some((v) => v.field === 'message.token'),
     };
   } catch {
@@ -66,6 +67,8 @@ function tokenIsInvalid(info: FcmErrorInfo): boolean {
 }
 
 export function transportError(err: unknown, what = 'FCM'): DeliveryError {
+  const refused = refusedEndpointError(what, err);
+  if (refused) return refused;
   const code = rootCode(err) ?? 'ConnectionError';
   const message = err instanceof Error ? err.message : String(err);
   return new DeliveryError('retryable', `${what}: ${message}`, { providerCode: code, cause: err });

@@ -1,3 +1,4 @@
+import type { LookupFunction } from 'node:net';
 import { createSecureContext, rootCertificates } from 'node:tls';
 import webpush from 'web-push';
 import { Agent, request } from 'undici';
@@ -8,6 +9,7 @@ import { parseRetryAfter, transportError, webPushDeliveryError } from './errors.
 import { buildWebPushPayload } from './payload.js';
 import { VapidHeaderCache } from './vapid-cache.js';
 import { refusal } from '../refusal.js';
+import { undiciConnect } from '../../outbound-sockets.js';
 
 export interface WebPushConfig {
   /** base64url, 65-byte uncompressed P-256 point (as `web-push generate-vapid-keys` prints). */
@@ -18,6 +20,8 @@ export interface WebPushConfig {
   subject: string;
   /** Extra trusted CA (PEM), added to Node's roots. */
   ca?: string | Buffer;
+  /** The outbound guard's lookup (ports/outbound-guard.ts): subscription endpoints are the tenant's (and its users'); absent for the sandbox emulators. */
+  lookup?: LookupFunction;
   /** Connections per push-service origin (default 32). */
   maxConnections?: number;
   /** Negotiate HTTP/2 where the push service offers it (default true). */
@@ -49,12 +53,13 @@ export function createWebPushAdapter(config: WebPushConfig): WebPushAdapter {
   const now = config.now ?? Date.now;
   const timeoutMs = config.requestTimeoutMs ?? 10_000;
   const vapid = new VapidHeaderCache(config.subject, config.vapid_public_key, config.vapid_private_key, now);
+  const allowH2 = config.allowH2 ?? true;
   const dispatcher = new Agent({
     connections: config.maxConnections ?? 32,
-    allowH2: config.allowH2 ?? true,
+    allowH2,
     keepAliveTimeout: 60_000,
     // One secure context shared by every connection: parsing Node's ~150 roots per TLS handshake is slow.
-    connect: config.ca ? { secureContext: createSecureContext({ ca: [...rootCertificates, config.ca.toString()] }) } : undefined,
+    connect: undiciConnect(config.lookup, { allowH2, ...(config.ca ? { secureContext: createSecureContext({ ca: [...rootCertificates, config.ca.toString()] }) } : {}) }),
   });
   let requests = 0;
 

@@ -1,9 +1,23 @@
-import { DeliveryError } from '../../../domain/delivery-error.js';
+import { DeliveryError, vendorText } from '../../../domain/delivery-error.js';
+import { refusedEndpointError } from '../../../domain/outbound-refused.js';
+
+/**
+ * The message field of a push service's JSON error (Mozilla autopush `{"code","errno","error","message"}`,
+ * Apple `{"reason"}`), or nothing: the endpoint is a subscription's, so any server may be answering.
+ */
+export function pushServiceMessage(body: string): string | undefined {
+  try {
+    const v = JSON.parse(body) as Record<string, unknown> | null;
+    return v && typeof v === 'object' ? (vendorText(v.message) ?? vendorText(v.reason) ?? vendorText(v.error)) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Push service answer (RFC 8030) → DeliveryError. */
 export function webPushDeliveryError(status: number, body: string, retryAfterMs: number | undefined): DeliveryError {
   const code = `HTTP${status}`;
-  const detail = body.trim().slice(0, 200);
+  const detail = pushServiceMessage(body);
   const message = `Web Push ${status}${detail ? `: ${detail}` : ''}`;
   const opts = { providerCode: code, status, retryAfterMs };
   // 404/410: the subscription is gone (browser unsubscribed, expired): stop using it.
@@ -15,6 +29,9 @@ export function webPushDeliveryError(status: number, body: string, retryAfterMs:
 }
 
 export function transportError(err: unknown): DeliveryError {
+  // A subscription endpoint that is (or now resolves to) a private address is forged: the device is retired.
+  const refused = refusedEndpointError('Web Push', err, 'invalid_recipient');
+  if (refused) return refused;
   const code = rootCode(err) ?? 'ConnectionError';
   const message = err instanceof Error ? err.message : String(err);
   return new DeliveryError('retryable', `Web Push: ${message}`, { providerCode: code, cause: err });

@@ -1,7 +1,9 @@
+import type { LookupFunction } from 'node:net';
 import { createSecureContext, rootCertificates } from 'node:tls';
 import { Pool } from 'undici';
 import type { ChannelAdapter, OutboundMessage, SendResult } from '../../../ports/channel-adapter.js';
 import { systemClock, type Clock } from '../../../ports/clock.js';
+import { undiciConnect } from '../../outbound-sockets.js';
 import { DeliveryError } from '../../../domain/delivery-error.js';
 import { twilioError, twilioNetworkError } from './errors.js';
 
@@ -18,6 +20,8 @@ export interface TwilioConfig {
   status_callback_url?: string;
   /** Extra trust anchors (added to the public roots), e.g. a sandbox emulator's certificate. */
   ca?: string | Buffer | Array<string | Buffer>;
+  /** The outbound guard's lookup (ports/outbound-guard.ts); absent for the sandbox emulators. */
+  lookup?: LookupFunction;
   /** Keep-alive connections to the API (default 16). */
   connections?: number;
   /** Headers and body timeout per request (default 15 s). */
@@ -44,7 +48,7 @@ export function createTwilioAdapter(config: TwilioConfig): ChannelAdapter {
     bodyTimeout: timeout,
     // A `ca` given to TLS replaces the default trust store, so keep the public roots beside it;
     // one context built here instead of the list re-parsed on every new connection.
-    connect: config.ca ? { secureContext: createSecureContext({ ca: [...rootCertificates, ...[config.ca].flat()] }) } : undefined,
+    connect: undiciConnect(config.lookup, config.ca ? { secureContext: createSecureContext({ ca: [...rootCertificates, ...[config.ca].flat()] }) } : {}),
   });
   const path = `/2010-04-01/Accounts/${encodeURIComponent(config.account_sid)}/Messages.json`;
   const headers = {

@@ -1,4 +1,5 @@
-import { DeliveryError } from '../../../domain/delivery-error.js';
+import { DeliveryError, vendorText } from '../../../domain/delivery-error.js';
+import { refusedEndpointError } from '../../../domain/outbound-refused.js';
 
 /**
  * Twilio answers every failure with `{"code","message","more_info","status"}`; the numeric
@@ -18,7 +19,7 @@ const TOO_MANY_REQUESTS = 20429;
 export function twilioError(status: number, rawBody: string, retryAfter: string | undefined, now: number): DeliveryError {
   const body = parseBody(rawBody);
   const code = typeof body?.code === 'number' ? body.code : undefined;
-  const message = `twilio: ${body?.message ?? `HTTP ${status}`}`;
+  const message = `twilio: ${vendorText(body?.message) ?? `HTTP ${status}`}`;
   const opts = { status, providerCode: code === undefined ? undefined : String(code) };
 
   if (code === OPTED_OUT) return new DeliveryError('invalid_recipient', message, { ...opts, optedOut: true });
@@ -33,6 +34,8 @@ export function twilioError(status: number, rawBody: string, retryAfter: string 
 }
 
 export function twilioNetworkError(err: unknown): DeliveryError {
+  const refused = refusedEndpointError('twilio', err);
+  if (refused) return refused;
   const message = err instanceof Error ? err.message : String(err);
   return new DeliveryError('retryable', `twilio: ${message}`, { cause: err });
 }
