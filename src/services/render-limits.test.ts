@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../domain/errors.js';
-import { checkTemplateLimits, loadPartials, renderChannels, type ChannelSource, type PartialLibrary } from './render.js';
+import { checkTemplateLimits, checkTemplateSyntax, loadPartials, renderChannels, type ChannelSource, type PartialLibrary } from './render.js';
 
 /**
  * Hostile templates against the renderer (SPEC §11): each is refused with `render_limit` or
@@ -50,6 +50,9 @@ describe('hostile templates', () => {
     ['output in a tight loop', email('{% for i in (1..100000000) %}{{ "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" }}{% endfor %}')],
     ['cycle in a tight loop', sms('{% for i in (1..100000000) %}{% cycle "a", "b" %}{% endfor %}')],
     ['tags nested 5,000 deep', sms('{% if true %}'.repeat(5000) + 'x' + '{% endif %}'.repeat(5000))],
+    // Parsing is more than linear in the tag count and cannot be interrupted: 70,000 outputs took 3.9 s.
+    ['70,000 outputs in a 1 MB field', email('{{ params.a }}'.repeat(70_000)), { a: 'x' }],
+    ['40,000 statements in a liquid tag', email('{% liquid\n' + 'if a\necho "x"\nendif\n'.repeat(40_000) + '%}')],
   ];
 
   for (const [name, source, params] of bombs) {
@@ -66,6 +69,11 @@ describe('hostile templates', () => {
     expect(refusal(email('{% for i in (1..30000) %}xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx{% endfor %}')).code).toBe('content_too_large');
     expect(() => renderChannels(sms('x'.repeat(1601)), scope, ['sms'], { literal: true })).toThrow(/over 1,600 characters/);
     expect(renderChannels(sms('{% for i in (1..1600) %}x{% endfor %}'), scope, ['sms']).sms!.text).toHaveLength(1600);
+  });
+
+  it('takes up to 1,000 tags in a field', () => {
+    expect(renderChannels(email('{{ params.a }}'.repeat(1000)), { ...scope, params: { a: 'y' } }, ['email']).email!.html).toBe('y'.repeat(1000));
+    expect(refusal(email('{{ params.a }}'.repeat(1001)), { a: 'y' }).code).toBe('render_limit');
   });
 
   it('keeps ordinary templates working, filters on params included', () => {
@@ -121,6 +129,12 @@ describe('partials and layouts', () => {
       process.chdir(cwd);
     }
     expect(readFileSync(path.join(dir, 'secret.key'), 'utf8')).toBe('TOP-SECRET-KEY');
+  });
+
+  it('are checked with the rest of the syntax at save, fields without tags included', () => {
+    expect(() => checkTemplateSyntax(email('{{ params.x | nosuchfilter }}'), 'channels')).toThrow(/nosuchfilter/);
+    expect(() => checkTemplateSyntax(email('{% render params.x %}'), 'channels')).toThrow(/by its key in quotes/);
+    expect(() => checkTemplateSyntax(email('{% render "footer" %}{{ params.x | upcase }}'), 'channels')).not.toThrow();
   });
 
   it('must be named by a quoted template key, not a variable', () => {

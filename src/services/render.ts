@@ -30,7 +30,10 @@ function tooLarge(field: string, channel: string, limit: number, unit: string): 
 
 /** Check that every field parses and names its partials properly, at PUT time, so a broken template is refused before any send. */
 export function checkTemplateSyntax(channels: ChannelSource, prefix: string): void {
-  for (const [path, src] of fieldsOf(channels)) partialNames(src, `${prefix}.${path}`);
+  for (const [path, src] of fieldsOf(channels)) {
+    parse(src, `${prefix}.${path}`);
+    partialNames(src, `${prefix}.${path}`);
+  }
 }
 
 /**
