@@ -20,6 +20,8 @@ export interface Config {
   retryBaseMs: number;
   retryMaxAttempts: number;
   leaseMs: number;
+  /** HERALD_IN_FLIGHT: provider requests a worker keeps in flight per channel (the adapters' pools share them out). */
+  inFlightPerChannel: number;
   logLevel: string;
   metricsToken?: string;
   /** OTEL_EXPORTER_OTLP_ENDPOINT: when set, traces go there over OTLP/HTTP; when unset tracing costs nothing. */
@@ -112,6 +114,7 @@ export function loadConfig(env: Env = process.env, opts: { readDotEnv?: boolean 
     retryBaseMs: int(env, 'HERALD_RETRY_BASE_MS', 1000, 1, 3_600_000),
     retryMaxAttempts: int(env, 'HERALD_RETRY_MAX_ATTEMPTS', 8, 1, 100),
     leaseMs: int(env, 'HERALD_LEASE_MS', 30_000, 100, 3_600_000),
+    inFlightPerChannel: int(env, 'HERALD_IN_FLIGHT', 512, 1, 10_000),
     logLevel: env.HERALD_LOG_LEVEL || 'info',
     metricsToken: env.HERALD_METRICS_TOKEN || undefined,
     otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT ? env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '') : undefined,

@@ -12,6 +12,7 @@ import { AppService } from './services/apps.js';
 import { SendService } from './services/send.js';
 import { SettingsService } from './services/settings.js';
 import { FanoutService } from './services/fanout.js';
+import { OutcomeRecorder } from './services/outcome-recorder.js';
 import { DeliverService } from './services/deliver.js';
 import { ConfiguredDirectory, StaticProviderSource, StoreProviderSource, type ProviderSource } from './services/provider-directory.js';
 import { SecretBox } from './services/secret-box.js';
@@ -149,7 +150,15 @@ export async function startHerald(config: Config, logger: Logger, opts: StartOpt
   const send = new SendService(store, queue, providers, clock, { tokens: new LinkTokens(config.secretKey), get publicUrl() { return config.publicUrl; } });
   if (opts.worker) {
     const deliver = new DeliverService(store, queue, providers, clock, { baseMs: config.retryBaseMs, maxAttempts: config.retryMaxAttempts, capMs: 3_600_000 }, logger, metrics);
-    herald.worker = new Worker(queue, deliver, logger, { channels: opts.channels ?? [...CHANNELS], loopsPerChannel: 3, batchSize: 200, idlePollMs: 50 });
+    // Outcomes committed in groups of what answered within 10 ms (or 250 of them): see outcome-recorder.ts.
+    const recorder = new OutcomeRecorder(store, queue, clock, logger, { maxDelayMs: 10, maxRows: 250 }, (d, o) => deliver.recorded(d, o));
+    herald.worker = new Worker(queue, deliver, recorder, clock, logger, {
+      channels: opts.channels ?? [...CHANNELS],
+      maxInFlight: config.inFlightPerChannel,
+      claimBatch: 200,
+      idlePollMs: 50,
+      leaseMs: config.leaseMs,
+    });
     herald.worker.start();
     // Pages of 1,000 subscribers: one read, one plan and one transaction each, so memory stays flat.
     const fanouts = new FanoutService(store, queue, send, clock, logger, { pageSize: 1000, leaseMs: config.leaseMs });

@@ -14,11 +14,14 @@ export interface QueueItem {
  * - publish: after the Store committed new deliveries (or a retry's next run_at).
  * - claim: take up to `limit` due ids of a channel, high priority first, leased for HERALD_LEASE_MS.
  * - ack: the worker recorded a terminal outcome; the lease may be dropped.
+ * - extend: the worker still holds these (a provider still answering, an outcome being committed):
+ *   their leases start again, so no other worker takes them up.
  */
 export interface Queue {
   publish(items: QueueItem[]): Promise<void>;
   claim(channel: Channel, limit: number): Promise<string[]>;
   ack(channel: Channel, deliveryIds: string[]): Promise<void>;
+  extend(channel: Channel, deliveryIds: string[]): Promise<void>;
   /** Per channel; one app's deliveries with `appId` (what an app may see: SPEC §11), every app's without (the operator's /metrics). */
   stats(appId?: string): Promise<ChannelQueueStats[]>;
   /** Resolves when work may be available for the channel, or after `maxWaitMs`. */

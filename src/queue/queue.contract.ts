@@ -95,6 +95,20 @@ export function queueContract(make: (leaseMs: number) => Promise<QueueFixture>):
     expect(again.at - claimedAt).toBeGreaterThanOrEqual(LEASE_MS - 50);
   });
 
+  it('keeps an extended lease from others for as long as its holder extends it', async () => {
+    const [id] = await publish([{}]);
+    expect(await f.queue.claim('email', 10)).toEqual([id]);
+    // Three lease periods, extended every third of one: never handed out to anyone else.
+    for (let t = 0; t < 9; t++) {
+      await sleep(LEASE_MS / 3);
+      await f.queue.extend('email', [id]);
+      expect(await f.queue.claim('email', 10)).toEqual([]);
+    }
+    // Once its holder stops extending, it comes back after a lease.
+    const again = await claimEventually('email', LEASE_MS * 4);
+    expect(again.ids).toEqual([id]);
+  });
+
   it('does not hand out again what was recorded and acked', async () => {
     const [item] = await insertDeliveries(f.store, [{}]);
     await f.queue.publish([item]);

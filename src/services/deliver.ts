@@ -5,7 +5,7 @@ import { decideRetry, type RetryPolicy } from '../domain/retry-policy.js';
 import type { Preferences } from '../domain/preferences.js';
 import type { ChannelContent } from '../domain/content.js';
 import type { Clock } from '../ports/clock.js';
-import type { Queue, QueueItem } from '../ports/queue.js';
+import type { Queue } from '../ports/queue.js';
 import type { DeliveriesRow, DeliveryOutcome, NewEvent, Store } from '../ports/store.js';
 import type { ProviderDirectory } from '../ports/provider-directory.js';
 import type { OutboundMessage, WebPushSubscription } from '../ports/channel-adapter.js';
@@ -18,8 +18,8 @@ export interface DeliverObserver {
 }
 
 /**
- * One claimed batch: check each delivery is still open, send it, and record every outcome in one
- * transaction. Transient failures fail over to the channel's next provider, then back off.
+ * One delivery at a time: check it is still open, send it, and answer its outcome (the worker's
+ * OutcomeRecorder commits it). Transient failures fail over to the channel's next provider, then back off.
  */
 export class DeliverService {
   constructor(
@@ -32,32 +32,26 @@ export class DeliverService {
     private readonly observer: DeliverObserver = {},
   ) {}
 
-  async deliverBatch(channel: Channel, ids: string[]): Promise<number> {
+  /**
+   * The claimed deliveries still open, and the claimed ids that are not (cancelled, already sent: they
+   * are acked here, there is nothing to send).
+   */
+  async load(channel: Channel, ids: string[]): Promise<DeliveriesRow[]> {
     const rows = await this.store.deliveries.loadForSend(ids);
-    const outcomes = await Promise.all(rows.map((d) => this.deliverOne(d)));
-    const now = this.clock.now();
-    await this.store.deliveries.recordOutcomes(outcomes, now);
-
-    const retries: QueueItem[] = [];
-    const done = new Map<Channel, string[]>();
-    outcomes.forEach((o, i) => {
-      const d = rows[i];
-      this.observer.onOutcome?.(d, o);
-      if (o.status === 'queued') {
-        retries.push({ deliveryId: d.id, channel: d.channel as Channel, priority: PRIORITIES[d.priority_rank] as Priority, runAt: o.runAt! });
-      } else {
-        const list = done.get(d.channel as Channel) ?? [];
-        list.push(d.id);
-        done.set(d.channel as Channel, list);
-      }
-    });
-    // Claimed ids whose delivery was no longer open (cancelled, already sent) are done too.
     const loaded = new Set(rows.map((r) => r.id));
-    for (const [channel, list] of done) await this.queue.ack(channel, list);
     const stale = ids.filter((id) => !loaded.has(id));
     if (stale.length) await this.queue.ack(channel, stale);
-    if (retries.length) await this.queue.publish(retries);
-    return rows.length;
+    return rows;
+  }
+
+  /** Sends one loaded delivery and answers its outcome; never throws for a provider's answer. */
+  deliver(d: DeliveriesRow): Promise<DeliveryOutcome> {
+    return this.deliverOne(d);
+  }
+
+  /** For the observer: an outcome was committed. */
+  recorded(d: DeliveriesRow, o: DeliveryOutcome): void {
+    this.observer.onOutcome?.(d, o);
   }
 
   private deliverOne(d: DeliveriesRow): Promise<DeliveryOutcome> {

@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import { FaultQueue, type FaultBase } from '../shared/push-faults.js';
 import { PushRecorder } from '../shared/push-recorder.js';
 import { pushTlsMaterial } from '../shared/push-tls.js';
-import { safeEqual, sendJson, startMsgHttpServer, type MsgRequest, type MsgServerStats } from '../shared/msg-http-server.js';
+import { safeEqual, sendJson, startMsgHttpServer, type MsgRequest, type MsgServerOptions, type MsgServerStats } from '../shared/msg-http-server.js';
 import { BoundedMap } from '../shared/msg-bounded-map.js';
 import { LaterQueue, type WebhookResult } from '../shared/msg-webhook.js';
 import { buildEvent, createEventSigner, type SendgridEventType } from './events.js';
@@ -18,7 +18,8 @@ export interface SendgridEmulatorOptions {
   host?: string;
   port?: number;
   tls?: boolean;
-  latencyMs?: number;
+  latencyMs?: MsgServerOptions['latencyMs'];
+  onAnswered?: MsgServerOptions['onAnswered'];
   /** Accepted API keys. Default: one generated (see `apiKey`). */
   apiKeys?: string[];
   /** If set, from.email must be one of these (403 otherwise), like an account with Sender Identity checks. */
@@ -168,7 +169,7 @@ export async function startSendgridEmulator(opts: SendgridEmulatorOptions = {}):
   }
 
   const server = await startMsgHttpServer(
-    { host: opts.host, port: opts.port, tls, latencyMs: opts.latencyMs, maxBodyBytes: opts.maxBodyBytes ?? 30 * 1024 * 1024 },
+    { host: opts.host, port: opts.port, tls, latencyMs: opts.latencyMs, onAnswered: opts.onAnswered, maxBodyBytes: opts.maxBodyBytes ?? 30 * 1024 * 1024 },
     (r) => {
       const path = (r.req.url ?? '').split('?')[0];
       if (r.req.method === 'POST' && path === '/v3/mail/send') return handleSend(r);

@@ -16,8 +16,10 @@ export interface MsgServerOptions {
   port?: number;
   /** Serve HTTPS with this certificate (clients pass `cert` as their `ca`). */
   tls?: { key: string; cert: string };
-  /** Added before every answer. */
-  latencyMs?: number;
+  /** Added before every answer; a function picks it per request (a provider that is slow now and then, or hangs). */
+  latencyMs?: number | ((req: http.IncomingMessage, body: Buffer | undefined) => number);
+  /** Called as each answer has been written (tests count what is in flight at an instant). */
+  onAnswered?: (req: http.IncomingMessage) => void;
   /** Largest body read; a bigger one is answered 413 by `readBody` callers. Default 32 MiB. */
   maxBodyBytes?: number;
 }
@@ -56,9 +58,11 @@ export async function startMsgHttpServer(
 
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     stats.requests += 1;
+    if (opts.onAnswered) res.once('finish', () => opts.onAnswered!(req));
     void readBody(req, maxBody)
       .then(async (body) => {
-        if (opts.latencyMs) await sleep(opts.latencyMs);
+        const latency = typeof opts.latencyMs === 'function' ? opts.latencyMs(req, body) : opts.latencyMs;
+        if (latency) await sleep(latency);
         await handle({ req, res, body });
       })
       .catch((err: unknown) => {

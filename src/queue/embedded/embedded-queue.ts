@@ -31,6 +31,10 @@ export class EmbeddedQueue implements Queue {
   // The outcome the worker wrote already closed the delivery and cleared its lease.
   async ack(): Promise<void> {}
 
+  extend(_channel: Channel, deliveryIds: string[]): Promise<void> {
+    return this.store.queueTable.extend(deliveryIds, this.clock.now() + this.leaseMs);
+  }
+
   stats(appId?: string) {
     return this.store.queueTable.stats(this.clock.now(), appId);
   }

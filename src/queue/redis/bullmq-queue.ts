@@ -129,6 +129,29 @@ export class BullMqQueue implements Queue {
     await this.release(deliveryIds);
   }
 
+  /** Extends the locks of the jobs holding these ids; a job whose lock is gone is left to the log. */
+  async extend(_channel: Channel, deliveryIds: string[]): Promise<void> {
+    const jobs = new Set<Held>();
+    for (const id of deliveryIds) {
+      const h = this.heldBy.get(id);
+      if (h && h.pending.has(id)) jobs.add(h);
+    }
+    const now = this.clock.now();
+    await Promise.all(
+      [...jobs].map(async (h) => {
+        try {
+          await h.job.extendLock(h.token, this.opts.leaseMs);
+        } catch {
+          return; // another process holds it now, or Redis lost it
+        }
+        // Fresh again: it may hand out its remaining ids; kept in claim order for forgetStale.
+        h.at = now;
+        this.held.delete(h.job.id!);
+        this.held.set(h.job.id!, h);
+      }),
+    );
+  }
+
   /**
    * Depth, age and scheduled come from the log (open deliveries, by run_at), in flight from Redis (the
    * open deliveries of jobs that are active, in any process): a job holds many deliveries, so Redis's

@@ -40,6 +40,18 @@ export function queueTableQueries(db: Kysely<Database>, dialect: DialectName): S
       return rows.map((r) => r.id);
     },
 
+    async extend(ids, until) {
+      for (let i = 0; i < ids.length; i += 500) {
+        await db
+          .updateTable('deliveries')
+          .set({ lease_until: until })
+          .where('id', 'in', ids.slice(i, i + 500))
+          .where('lease_until', 'is not', null)
+          .where(OPEN)
+          .execute();
+      }
+    },
+
     async stats(now, appId) {
       const open = await db
         .selectFrom('deliveries')
