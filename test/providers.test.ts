@@ -24,7 +24,8 @@ describe('configured providers and receipts', () => {
   beforeAll(async () => {
     [twilio, vonage, sendgrid, fcm] = await Promise.all([
       startTwilioEmulator({ host: '127.0.0.1', optedOutNumbers: ['+14155550111'] }),
-      startVonageEmulator({ host: '127.0.0.1', dlr: { signing: { secret: VONAGE_SIG, method: 'sha256' } } }),
+      // Receipts posted the moment the SMS is accepted: they may arrive before the worker has recorded `sent`.
+      startVonageEmulator({ host: '127.0.0.1', dlr: { delayMs: 0, signing: { secret: VONAGE_SIG, method: 'sha256' } } }),
       startSendgridEmulator({ host: '127.0.0.1' }),
       startFcmEmulator({ host: '127.0.0.1', tls: false }),
     ]);
