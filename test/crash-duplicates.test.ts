@@ -99,8 +99,10 @@ describe('kill -9 under load: duplicates', () => {
 
       const db = new Database(path.join(dataDir, 'herald.db'), { readonly: true });
       const statusOf = db.prepare('select status from deliveries where id = ?');
+      let marked: Set<string>;
       try {
         await eventually(async () => accepted.every((id) => TERMINAL.has((statusOf.get(id) as { status: string } | undefined)?.status ?? 'missing')), 60_000, 250);
+        marked = new Set((db.prepare(`select delivery_id from events where type = 'lease_expired'`).all() as { delivery_id: string }[]).map((r) => r.delivery_id));
       } finally {
         db.close();
       }
@@ -112,6 +114,10 @@ describe('kill -9 under load: duplicates', () => {
       );
       expect(notCalled).toBe(0);
       expect(duplicates).toBeLessThanOrEqual(inFlight + recent);
+      // Every delivery that may have gone out twice says so in its timeline.
+      const twice = accepted.filter((id) => (calls.get(id) ?? 0) > 1);
+      expect(twice.filter((id) => !marked.has(id))).toEqual([]);
+      console.log(`lease_expired in the timeline of ${marked.size} deliveries, every one of the ${twice.length} sent twice among them`);
     } finally {
       child.kill('SIGTERM');
       await waitForExit(child);

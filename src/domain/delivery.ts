@@ -59,7 +59,9 @@ export type EventType =
   | 'cancelled'
   | 'expired'
   | 'unsubscribed'
-  | 'retrying';
+  | 'retrying'
+  /** Taken up again after a worker's lease ran out without an outcome: the attempt after it may be a second send. */
+  | 'lease_expired';
 
 export type ProviderName = 'apns' | 'fcm' | 'webpush' | 'twilio' | 'vonage' | 'sendgrid' | 'smtp';
 

@@ -7,7 +7,7 @@ import type { EventType } from './delivery.js';
  */
 const DELIVERY_EVENTS = [
   'created', 'scheduled', 'queued', 'sent', 'delivered', 'opened', 'clicked', 'failed', 'bounced',
-  'suppressed', 'cancelled', 'expired', 'unsubscribed', 'retrying',
+  'suppressed', 'cancelled', 'expired', 'unsubscribed', 'retrying', 'lease_expired',
 ] as const satisfies readonly EventType[];
 // Every EventType is listed above (a compile error names one left out).
 type Missing = Exclude<EventType, (typeof DELIVERY_EVENTS)[number]>;

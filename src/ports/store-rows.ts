@@ -114,6 +114,8 @@ export interface DeliveriesRow {
   click_count?: number;
   /** W3C traceparent of the accept span when tracing (OTEL_EXPORTER_OTLP_ENDPOINT); null otherwise. */
   trace_parent?: string | null;
+  /** 1 when the current claim took the delivery up after another worker's lease ran out (migration 011). */
+  relet?: number;
 }
 
 export interface EventsRow {

@@ -336,6 +336,8 @@ export interface Store {
   /** The embedded queue's table operations (the queue lives in the log's deliveries rows). */
   queueTable: {
     claim(channel: Channel, limit: number, now: number, leaseMs: number): Promise<string[]>;
+    /** These open deliveries are taken up after a lease that ran out (BullMQ's stalled jobs): see migration 011. */
+    markRelet(ids: string[]): Promise<void>;
     /** A fresh lease until `until` for these, where a lease is held and the delivery still open. */
     extend(ids: string[], until: number): Promise<void>;
     /** Per channel, one app's deliveries (an app sees only its own: SPEC §11); every app's without `appId` (the operator's /metrics). */

@@ -95,6 +95,15 @@ export function queueContract(make: (leaseMs: number) => Promise<QueueFixture>):
     expect(again.at - claimedAt).toBeGreaterThanOrEqual(LEASE_MS - 50);
   });
 
+  it('marks a delivery taken up after a lease that ran out, and only then', async () => {
+    const [id] = await publish([{}]);
+    expect(await f.queue.claim('email', 10)).toEqual([id]);
+    expect((await f.store.deliveries.loadForSend([id]))[0].relet ?? 0).toBe(0);
+    const again = await claimEventually('email', 5000);
+    expect(again.ids).toEqual([id]);
+    expect((await f.store.deliveries.loadForSend([id]))[0].relet).toBe(1);
+  });
+
   it('keeps an extended lease from others for as long as its holder extends it', async () => {
     const [id] = await publish([{}]);
     expect(await f.queue.claim('email', 10)).toEqual([id]);

@@ -57,7 +57,12 @@ export class DeliverService {
   private deliverOne(d: DeliveriesRow): Promise<DeliveryOutcome> {
     const attrs = { 'herald.delivery_id': d.id, 'herald.notification_id': d.notification_id, 'herald.channel': d.channel, 'herald.provider': d.provider };
     return inSpan('herald.deliver', d.trace_parent ?? null, attrs, async (span) => {
+      const takenUpAt = this.clock.now();
       const o = await this.attempt(d);
+      // Another worker held it and its lease ran out with no outcome: that worker may have sent it.
+      if (d.relet) {
+        o.events.unshift({ app_id: d.app_id, notification_id: d.notification_id, delivery_id: d.id, type: 'lease_expired', at: takenUpAt, data: JSON.stringify({ attempts_recorded: d.attempts }) });
+      }
       span.setAttributes({ 'herald.outcome': o.status, 'herald.attempt': o.attempts, 'herald.provider': o.provider });
       return o;
     });

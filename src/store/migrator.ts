@@ -10,6 +10,7 @@ import * as m007 from './migrations/007-trace.js';
 import * as m008 from './migrations/008-alerts.js';
 import * as m009 from './migrations/009-lean-indexes.js';
 import * as m010 from './migrations/010-token-bindings.js';
+import * as m011 from './migrations/011-relet.js';
 
 /** Migrations in order; each receives the dialect for the few types that differ. */
 const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, d: DialectName): Promise<void> }> = {
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, d: DialectName): Prom
   '008-alerts': m008,
   '009-lean-indexes': m009,
   '010-token-bindings': m010,
+  '011-relet': m011,
 };
 
 export async function migrateToLatest(db: Kysely<unknown>, dialect: DialectName): Promise<void> {

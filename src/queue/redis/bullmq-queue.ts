@@ -252,6 +252,8 @@ export class BullMqQueue implements Queue {
       const old = this.held.get(job.id!);
       if (old) this.drop(old);
       const ids = Array.isArray(job.data?.ids) ? job.data.ids.filter((id): id is string => typeof id === 'string') : [];
+      // A job BullMQ put back after its lock ran out: its deliveries still open are taken up after a lost lease.
+      if (job.stalledCounter > 0 && ids.length) await this.store.queueTable.markRelet(ids);
       const h: Held = { job, token, at, channel, priority, unclaimed: ids, pending: new Set(), abandoned: false };
       this.held.set(job.id!, h);
       for (const id of ids) this.heldBy.set(id, h);

@@ -96,6 +96,7 @@ function outcomeRowUpdate(db: Kysely<Database>, o: DeliveryOutcome, now: number)
       reason: o.reason ?? null,
       last_error: o.lastError ?? null,
       lease_until: null,
+      relet: 0,
       updated_at: now,
       ...(o.runAt !== undefined ? { run_at: o.runAt } : {}),
     })
@@ -115,6 +116,6 @@ function outcomeUpdate(outcomes: DeliveryOutcome[], now: number) {
   );
   return sql`with v (id, status, provider, attempts, provider_message_id, reason, last_error, run_at) as (values ${sql.join(rows)})
 update deliveries set status = v.status, provider = v.provider, attempts = v.attempts, provider_message_id = v.provider_message_id,
-  reason = v.reason, last_error = v.last_error, lease_until = null, updated_at = ${now}, run_at = coalesce(v.run_at, deliveries.run_at)
+  reason = v.reason, last_error = v.last_error, lease_until = null, relet = 0, updated_at = ${now}, run_at = coalesce(v.run_at, deliveries.run_at)
 from v where deliveries.id = v.id and deliveries.status in ('queued', 'scheduled')`;
 }

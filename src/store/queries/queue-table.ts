@@ -31,13 +31,18 @@ export function queueTableQueries(db: Kysely<Database>, dialect: DialectName): S
       if (dialect === 'postgres') due = due.forUpdate().skipLocked();
       const rows = await db
         .updateTable('deliveries')
-        .set({ lease_until: now + leaseMs })
+        // A lease still set means the last claim ended in no outcome: this one takes it up after a lost lease.
+        .set({ lease_until: now + leaseMs, relet: sql<number>`case when lease_until is null then 0 else 1 end` })
         .where('id', 'in', due)
         .returning(['id', 'priority_rank', 'run_at'])
         .execute();
       // RETURNING order is unspecified; keep claim order so high priority goes first.
       rows.sort((a, b) => a.priority_rank - b.priority_rank || a.run_at - b.run_at);
       return rows.map((r) => r.id);
+    },
+
+    async markRelet(ids) {
+      for (let i = 0; i < ids.length; i += 500) await db.updateTable('deliveries').set({ relet: 1 }).where('id', 'in', ids.slice(i, i + 500)).where(OPEN).execute();
     },
 
     async extend(ids, until) {
