@@ -151,18 +151,25 @@ export async function startHerald(config: Config, logger: Logger, opts: StartOpt
   if (opts.worker) {
     const deliver = new DeliverService(store, queue, providers, clock, { baseMs: config.retryBaseMs, maxAttempts: config.retryMaxAttempts, capMs: 3_600_000 }, logger, metrics);
     // Outcomes committed in groups of what answered within 10 ms (or 250 of them): see outcome-recorder.ts.
-    const recorder = new OutcomeRecorder(store, queue, clock, logger, { maxDelayMs: 10, maxRows: 250 }, (d, o) => deliver.recorded(d, o));
+    const recorder = new OutcomeRecorder(store, queue, clock, logger, { maxDelayMs: 10, maxRows: 250 }, (d, o) => {
+      deliver.recorded(d, o);
+      herald.webhooks?.wake(); // its events are committed: webhooks need not wait for their poll
+    });
     herald.worker = new Worker(queue, deliver, recorder, clock, logger, {
       channels: opts.channels ?? [...CHANNELS],
       maxInFlight: config.inFlightPerChannel,
       claimBatch: 200,
-      idlePollMs: 50,
+      // Idle workers sleep until a publish wakes them or the next delivery is due; this is the safety net
+      // for work other processes made (BullMQ wakes them through pub/sub; the embedded queue's other
+      // processes in `serve --workers N` each take their own publishes, and find each other's retries and
+      // scheduled deliveries by their due time in the log).
+      idlePollMs: 5000,
       leaseMs: config.leaseMs,
     });
     herald.worker.start();
     // Pages of 1,000 subscribers: one read, one plan and one transaction each, so memory stays flat.
     const fanouts = new FanoutService(store, queue, send, clock, logger, { pageSize: 1000, leaseMs: config.leaseMs });
-    herald.fanout = new FanoutWorker(fanouts, store.capCounters, clock, logger, { idlePollMs: 250, pruneEveryMs: 600_000 });
+    herald.fanout = new FanoutWorker(fanouts, store.capCounters, clock, logger, { idlePollMs: 5000, pruneEveryMs: 600_000 });
     herald.fanout.start();
     // Its own loop, apart from the delivery workers: a slow receiver never slows sending. A claim outlives
     // one POST (10 s timeout), so two processes never send the same batch at once.
@@ -177,13 +184,19 @@ export async function startHerald(config: Config, logger: Logger, opts: StartOpt
       retryCapMs: 300_000,
       keepAttempts: 1000,
     });
-    herald.webhooks = new WebhookWorker(dispatcher, logger, { idlePollMs: 200, concurrency: 32 });
+    herald.webhooks = new WebhookWorker(dispatcher, logger, { idlePollMs: 2000, concurrency: 32 });
     herald.webhooks.start();
     // Hourly, under a lease so one process prunes at a time; batches of 1,000 keep each DELETE short.
     herald.retention = new RetentionJob(store, clock, logger, { everyMs: 3_600_000, leaseMs: 300_000, batchSize: 1000, pollMs: 60_000 });
     herald.retention.start();
     sweeper?.start();
-    herald.scheduler = new Scheduler(store, send, clock, logger);
+    // Sends accepted in this process start their fan-out and webhook deliveries at once.
+    send.onCommitted = () => {
+      herald.fanout?.wake();
+      herald.webhooks?.wake();
+    };
+    // Every 2 s: schedules fire at minute resolution (SPEC §11), so two seconds late is on time.
+    herald.scheduler = new Scheduler(store, send, clock, logger, { tickMs: 2000, leaseMs: 30_000 });
     herald.scheduler.start();
     herald.alerts = new AlertService(store, queue, (appId) => providers.health(appId), clock, logger, (key, active) => metrics.alertsActive.set({ alert: key }, active ? 1 : 0));
     herald.alerts.start();

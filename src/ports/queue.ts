@@ -24,8 +24,11 @@ export interface Queue {
   extend(channel: Channel, deliveryIds: string[]): Promise<void>;
   /** Per channel; one app's deliveries with `appId` (what an app may see: SPEC §11), every app's without (the operator's /metrics). */
   stats(appId?: string): Promise<ChannelQueueStats[]>;
-  /** Resolves when work may be available for the channel, or after `maxWaitMs`. */
-  waitForWork(channel: Channel, maxWaitMs: number): Promise<void>;
+  /**
+   * Resolves when work may be available for the channel (true), or after `maxWaitMs` with nothing due
+   * (false: the caller need not claim, which is what keeps an idle worker from calling Redis at all).
+   */
+  waitForWork(channel: Channel, maxWaitMs: number): Promise<boolean>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

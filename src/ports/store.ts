@@ -342,7 +342,8 @@ export interface Store {
     extend(ids: string[], until: number): Promise<void>;
     /** Per channel, one app's deliveries (an app sees only its own: SPEC §11); every app's without `appId` (the operator's /metrics). */
     stats(now: number, appId?: string): Promise<ChannelQueueStats[]>;
-    nextRunAt(channel: Channel): Promise<number | undefined>;
+    /** The earliest run_at of an open delivery of the channel that no live lease holds (idle workers sleep until then). */
+    nextRunAt(channel: Channel, now: number): Promise<number | undefined>;
   };
 }
 

@@ -8,18 +8,20 @@ export class WorkSignal {
   private readonly waiters = new Map<Channel, Set<() => void>>();
   private closed = false;
 
-  wait(channel: Channel, maxWaitMs: number): Promise<void> {
+  /** Resolves true when woken (or closing), false when `maxWaitMs` passed without a wake-up. */
+  wait(channel: Channel, maxWaitMs: number): Promise<boolean> {
     return new Promise((resolve) => {
-      if (this.closed) return resolve();
+      if (this.closed) return resolve(true);
       const set = this.waiters.get(channel) ?? new Set();
       this.waiters.set(channel, set);
-      const done = () => {
+      const done = (woken: boolean) => {
         clearTimeout(timer);
-        set.delete(done);
-        resolve();
+        set.delete(wake);
+        resolve(woken);
       };
-      const timer = setTimeout(done, maxWaitMs);
-      set.add(done);
+      const wake = () => done(true);
+      const timer = setTimeout(() => done(false), maxWaitMs);
+      set.add(wake);
     });
   }
 

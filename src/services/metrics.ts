@@ -19,7 +19,9 @@ export class Metrics implements DeliverObserver {
   readonly alertsActive: Gauge<'alert'>;
 
   constructor(queue: Queue) {
-    collectDefaultMetrics({ register: this.registry, prefix: 'herald_' });
+    // The event-loop delay monitor samples every 100 ms, not 10: each sample is a timer wake-up (100 a
+    // second cost an idle process more than all its work), and a late sample still shows the whole delay.
+    collectDefaultMetrics({ register: this.registry, prefix: 'herald_', eventLoopMonitoringPrecision: 100 });
     const registers = [this.registry];
     this.deliveries = new Counter({ name: 'herald_deliveries_total', help: 'Deliveries by the status a worker recorded', labelNames: ['channel', 'provider', 'status'], registers });
     this.providerRequests = new Counter({ name: 'herald_provider_requests_total', help: 'Provider calls by outcome (ok, error)', labelNames: ['provider', 'outcome'], registers });

@@ -106,6 +106,9 @@ export class SendService {
     private readonly tracking?: { tokens: LinkTokens; publicUrl: string },
   ) {}
 
+  /** Called after notifications were committed: this process's fan-out and webhook loops look at once. */
+  onCommitted: () => void = () => {};
+
   async send(app: AppRef, req: SendRequest, idempotencyKey?: string): Promise<SendResult> {
     const [r] = await this.sendMany(app, [{ req, idempotencyKey }]);
     return r;
@@ -191,6 +194,7 @@ export class SendService {
     }
     const items = planned.filter((p) => results[p.index]?.ok && !(results[p.index] as { replayed: boolean }).replayed).flatMap((p) => p.queued);
     if (items.length) await this.queue.publish(items);
+    this.onCommitted();
   }
 
   private async load(app: AppRef, reqs: SendRequest[], fanoutTemplate?: TemplatesRow): Promise<Lookups> {

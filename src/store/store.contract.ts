@@ -303,8 +303,12 @@ export function storeContract(make: () => Promise<{ store: Store; cleanup: () =>
       expect(stats).toMatchObject({ depth: 1, oldest_age_ms: 20_000, in_flight: 0 });
       await store.deliveries.recordOutcomes([{ id, status: 'queued', provider: 'apns', attempts: 1, runAt: T0 + 30_000, events: [] }], T0 + 20_000);
       expect(await store.queueTable.claim('push', 10, T0 + 29_999, 5000)).toEqual([]);
-      expect(await store.queueTable.nextRunAt('push')).toBe(T0 + 30_000);
+      expect(await store.queueTable.nextRunAt('push', T0 + 20_000)).toBe(T0 + 30_000);
       expect(await store.queueTable.claim('push', 10, T0 + 30_000, 5000)).toEqual([id]);
+      // Held by a live lease: not due for an idle worker until the lease runs out.
+      expect(await store.queueTable.nextRunAt('push', T0 + 30_001)).toBeUndefined();
+      expect(await store.queueTable.nextRunAt('push', T0 + 35_000)).toBe(T0 + 30_000);
+      expect(await store.queueTable.claim('push', 10, T0 + 35_000, 5000)).toEqual([id]);
     });
 
     it('never hands one delivery to two concurrent claimers', async () => {

@@ -43,4 +43,29 @@ describe('background loop', () => {
     expect(delays).toEqual([1, 2, 3]);
     expect(seen).toEqual([false]);
   });
+
+  it('wakes from an idle sleep at once, and runs again after a wake that came during a round', async () => {
+    let rounds = 0;
+    let release: (() => void) | undefined;
+    const loop = new BackgroundLoop(log, {
+      errorMessage: 'x',
+      step: async () => {
+        rounds++;
+        if (rounds === 2) await new Promise<void>((r) => (release = r)); // a round in progress
+        return 60_000;
+      },
+    });
+    loop.start();
+    while (rounds < 1) await new Promise((r) => setTimeout(r, 5));
+    const t = Date.now();
+    loop.wake(); // cuts the first idle sleep
+    while (!release) await new Promise((r) => setTimeout(r, 5));
+    loop.wake(); // during round 2: round 3 follows without sleeping
+    release();
+    while (rounds < 3) await new Promise((r) => setTimeout(r, 5));
+    expect(Date.now() - t).toBeLessThan(1000);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(rounds).toBe(3); // and then it sleeps again
+    await loop.stop();
+  });
 });

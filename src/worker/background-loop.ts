@@ -21,7 +21,9 @@ export interface BackgroundLoopOptions {
 export class BackgroundLoop {
   private running = false;
   private loop?: Promise<void>;
-  private wake?: () => void;
+  private cutSleep?: () => void;
+  /** A wake() came while a round ran: the next sleep is skipped. */
+  private woken = false;
 
   constructor(
     private readonly log: Logger,
@@ -37,7 +39,7 @@ export class BackgroundLoop {
   /** Stops after the round in progress (which sees `running()` turn false); resolves when it has. */
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.cutSleep?.();
     await this.loop;
     this.loop = undefined;
   }
@@ -59,14 +61,31 @@ export class BackgroundLoop {
     }
   }
 
+  /**
+   * Work for this loop was made in this process (a topic send, events for webhooks): the sleep in
+   * progress ends now, or the next one is skipped. Idle sleeps can then be long (seconds) without
+   * making the work wait: they only catch what other processes made.
+   */
+  wake(): void {
+    this.woken = true;
+    this.cutSleep?.();
+  }
+
   private sleep(ms: number): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
+      const self = this;
       function done() {
         clearTimeout(timer);
+        self.cutSleep = undefined;
+        self.woken = false;
         resolve();
       }
-      this.wake = done;
+      this.cutSleep = done;
     });
   }
 }

@@ -35,6 +35,11 @@ export class FanoutWorker {
     this.loop.start();
   }
 
+  /** Work was made in this process: look for it now rather than after the idle poll. */
+  wake(): void {
+    this.loop.wake();
+  }
+
   stop(): Promise<void> {
     return this.loop.stop();
   }

@@ -32,6 +32,11 @@ export class WebhookWorker {
     this.loop.start();
   }
 
+  /** Work was made in this process: look for it now rather than after the idle poll. */
+  wake(): void {
+    this.loop.wake();
+  }
+
   /** Aborts the POSTs in flight (their batches go again later) and hands the leases back. */
   async stop(): Promise<void> {
     this.stopping.abort();

@@ -66,6 +66,9 @@ class ChannelStream {
   private readonly sends = new Set<Promise<void>>();
   private slotFree: (() => void) | undefined;
   private leaseTimer: NodeJS.Timeout | undefined;
+  /** Resolves when stop() is called: an idle wait (seconds long) ends at once. */
+  private stopped!: Promise<boolean>;
+  private onStop: () => void = () => {};
 
   constructor(
     readonly channel: Channel,
@@ -83,6 +86,7 @@ class ChannelStream {
 
   start(): void {
     this.running = true;
+    this.stopped = new Promise<boolean>((r) => (this.onStop = () => r(true)));
     this.loop = this.run();
     // Lease times are the injected clock's; the check runs at least every second of real time.
     const third = Math.floor(this.opts.leaseMs / 3);
@@ -92,6 +96,7 @@ class ChannelStream {
 
   async stop(): Promise<void> {
     this.running = false;
+    this.onStop();
     this.slotFree?.();
     await this.loop;
     await Promise.all(this.sends);
@@ -111,7 +116,8 @@ class ChannelStream {
         }
         const ids = await this.queue.claim(this.channel, Math.min(free, this.opts.claimBatch));
         if (ids.length === 0) {
-          await this.queue.waitForWork(this.channel, this.opts.idlePollMs);
+          // Sleep until something may be due; a wait that ends with nothing due is not worth a claim.
+          while (this.running && !(await Promise.race([this.queue.waitForWork(this.channel, this.opts.idlePollMs), this.stopped])));
           continue;
         }
         const now = this.clock.now();

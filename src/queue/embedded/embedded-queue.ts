@@ -18,10 +18,12 @@ export class EmbeddedQueue implements Queue {
     private readonly leaseMs: number,
   ) {}
 
+  /**
+   * Wakes this process's idle workers of these channels, for due items and later ones alike: a worker
+   * asleep until the next due time it knew of must see an earlier one (a retry in 20 ms, a send_at).
+   */
   async publish(items: QueueItem[]): Promise<void> {
-    const now = this.clock.now();
-    const channels = new Set(items.filter((i) => i.runAt <= now).map((i) => i.channel));
-    for (const c of channels) this.signal.wake(c);
+    for (const c of new Set(items.map((i) => i.channel))) this.signal.wake(c);
   }
 
   claim(channel: Channel, limit: number): Promise<string[]> {
@@ -39,8 +41,20 @@ export class EmbeddedQueue implements Queue {
     return this.store.queueTable.stats(this.clock.now(), appId);
   }
 
-  waitForWork(channel: Channel, maxWaitMs: number): Promise<void> {
-    return this.signal.wait(channel, maxWaitMs);
+  /**
+   * Sleeps until this process publishes for the channel, the next scheduled delivery or retry is due,
+   * or `maxWaitMs` (the safety net for work another process published, and for leases of a dead
+   * process running out): an idle worker costs a query or two per `maxWaitMs`, not a claim per poll.
+   */
+  async waitForWork(channel: Channel, maxWaitMs: number): Promise<boolean> {
+    const now = this.clock.now();
+    const next = await this.store.queueTable.nextRunAt(channel, now);
+    // Due already (another claimer's rows still being committed): a short pause, never a busy loop.
+    const wait = next === undefined ? maxWaitMs : Math.min(maxWaitMs, Math.max(10, next - now));
+    if (await this.signal.wait(channel, wait)) return true;
+    // Timed out: worth a claim only if what the log had next is due now. Work that came meanwhile from
+    // another process is seen by the next wait's query, which then waits only a moment.
+    return next !== undefined && next <= this.clock.now();
   }
 
   ping(): Promise<void> {

@@ -74,6 +74,9 @@ export class BullMqQueue implements Queue {
   /** Delivery id → the held job it came in. */
   private readonly heldBy = new Map<string, Held>();
   private readonly signal = new WorkSignal();
+  /** Pub/sub connection: another process's publish wakes this one's idle workers (no polling for work). */
+  private readonly wakeups: Redis;
+  private readonly wakeKey: string;
   private closed = false;
 
   constructor(
@@ -85,6 +88,13 @@ export class BullMqQueue implements Queue {
     // One connection for every queue and worker; BullMQ requires unlimited retries on it.
     this.redis = new Redis(opts.url, { maxRetriesPerRequest: null });
     this.redis.on('error', (err) => this.log?.warn({ err }, 'redis connection error'));
+    this.wakeKey = `${opts.prefix}:wake`;
+    this.wakeups = new Redis(opts.url, { maxRetriesPerRequest: null });
+    this.wakeups.on('error', (err) => this.log?.warn({ err }, 'redis wake-up connection error'));
+    this.wakeups.on('message', (_key: string, message: string) => {
+      for (const c of message.split(',')) this.signal.wake(c as Channel);
+    });
+    void this.wakeups.subscribe(this.wakeKey).catch((err) => this.log?.warn({ err }, 'redis wake-up subscribe failed'));
   }
 
   async publish(items: QueueItem[]): Promise<void> {
@@ -98,8 +108,11 @@ export class BullMqQueue implements Queue {
       // passed, so the caller's 202 stays true while Redis is away.
       this.log?.warn({ err, count: items.length }, 'publish to Redis failed; the sweeper will re-publish from the log');
     }
-    const now = this.clock.now();
-    for (const c of new Set(items.filter((i) => i.runAt <= now).map((i) => i.channel))) this.signal.wake(c);
+    // Every process's idle workers of these channels (this one's through pub/sub too, which is harmless);
+    // for later items as well, so a worker asleep until a later due time sees the earlier one.
+    const channels = [...new Set(items.map((i) => i.channel))];
+    for (const c of channels) this.signal.wake(c);
+    await this.redis.publish(this.wakeKey, channels.join(',')).catch((err) => this.log?.warn({ err }, 'redis wake-up publish failed'));
   }
 
   async claim(channel: Channel, limit: number): Promise<string[]> {
@@ -174,8 +187,20 @@ export class BullMqQueue implements Queue {
   }
 
   /** Other processes' publishes are found by the worker's short idle poll; this process's wake it at once. */
-  waitForWork(channel: Channel, maxWaitMs: number): Promise<void> {
-    return this.signal.wait(channel, maxWaitMs);
+  /**
+   * Sleeps until a publish (this process's or, through pub/sub, another's) wakes the channel, the log's
+   * next scheduled delivery or retry is due, or `maxWaitMs` (the safety net: a lost wake-up, a dead
+   * process's lease running out). Idle, a worker makes no Redis call but the claim after each wake.
+   */
+  async waitForWork(channel: Channel, maxWaitMs: number): Promise<boolean> {
+    const now = this.clock.now();
+    const next = await this.store.queueTable.nextRunAt(channel, now);
+    // Due already but not claimable here (its job still delayed in Redis for a moment): a short pause.
+    const wait = next === undefined ? maxWaitMs : Math.min(maxWaitMs, Math.max(50, next - now));
+    if (await this.signal.wait(channel, wait)) return true;
+    // Timed out: worth a claim only if what the log had next is due now. Work that came meanwhile from
+    // another process is seen by the next wait's query, which then waits only a moment.
+    return next !== undefined && next <= this.clock.now();
   }
 
   async ping(): Promise<void> {
@@ -186,6 +211,7 @@ export class BullMqQueue implements Queue {
     if (this.closed) return;
     this.closed = true;
     this.signal.close();
+    await this.wakeups.quit().catch(() => this.wakeups.disconnect());
     await Promise.all([...this.workers.values()].map((w) => w.close(true)));
     await Promise.all([...this.queues.values()].map((q) => q.close()));
     await this.redis.quit().catch(() => this.redis.disconnect());
