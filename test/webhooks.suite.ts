@@ -140,7 +140,13 @@ export function webhooksSuite(db: DbKind, extra?: (ctx: () => { h: TestHerald; r
       // What the failed POSTs carried came again in a later, accepted one.
       const accepted = new Set(r.accepted.map((e) => e.id));
       expect(r.requests[0].ids.every((id) => accepted.has(id))).toBe(true);
-      const log = (await h.api('GET', '/v1/webhooks/flaky/deliveries')).body.deliveries as { ok: boolean; status_code: number; error: string | null }[];
+      // The receiver has answered the accepted POST; the dispatcher records that attempt (and clears the failure
+      // count) only once the answer reaches it, which under load comes after this test reads the log.
+      type Attempt = { ok: boolean; status_code: number; error: string | null };
+      const log = await eventually(async () => {
+        const l = (await h.api('GET', '/v1/webhooks/flaky/deliveries')).body.deliveries as Attempt[];
+        return l[0]?.ok && (await h.api('GET', '/v1/webhooks/flaky')).body.failures === 0 ? l : undefined;
+      });
       const failures = log.filter((a) => !a.ok);
       expect(failures.length).toBe(3);
       expect(failures.every((a) => a.status_code === 500 && /HTTP 500/.test(a.error!))).toBe(true);
