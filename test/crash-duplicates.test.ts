@@ -3,8 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { startSendgridEmulator } from '../src/emulators/sendgrid/emulator.js';
-import { DELIVERY_ID_ARG } from '../src/channels/email/sendgrid/custom-args.js';
+import { duplicatesAmong, startCountingSendgrid } from './helpers/counting-sendgrid.js';
 import { basic, eventually, request } from './helpers/herald.js';
 import { freePort, spawnHerald, waitForExit, waitForHttp } from './helpers/child.js';
 
@@ -27,18 +26,7 @@ describe('kill -9 under load: duplicates', () => {
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('are at most the requests in flight at the kill', async () => {
-    const answers: number[] = [];
-    const calls = new Map<string, number>();
-    let n = 0;
-    const sendgrid = await startSendgridEmulator({
-      tls: false,
-      latencyMs: () => (++n % 40 === 0 ? 1500 : 20),
-      onAnswered: () => answers.push(Date.now()),
-      onMessage: (m) => {
-        const id = m.customArgs[DELIVERY_ID_ARG];
-        calls.set(id, (calls.get(id) ?? 0) + 1);
-      },
-    });
+    const { sendgrid, calls, answers } = await startCountingSendgrid();
     const port = await freePort();
     const env = {
       HERALD_DATA_DIR: dataDir,
@@ -89,9 +77,9 @@ describe('kill -9 under load: duplicates', () => {
       await waitForExit(child);
       // Requests already written to the socket reach the emulator a moment after the kill: still in flight at it.
       await new Promise((r) => setTimeout(r, 300));
-      const answeredBefore = answers.filter((t) => t <= killedAt).length;
+      const answeredBefore = answers.filter((a) => a.at <= killedAt).length;
       const inFlight = sendgrid.stats.requests - answeredBefore;
-      const recent = answers.filter((t) => t <= killedAt && t > killedAt - COMMIT_WINDOW_MS).length;
+      const recent = answers.filter((a) => a.at <= killedAt && a.at > killedAt - COMMIT_WINDOW_MS).length;
 
       child = spawnHerald(['serve'], env);
       await waitForHttp(`${url}/healthz`);
@@ -106,8 +94,7 @@ describe('kill -9 under load: duplicates', () => {
       } finally {
         db.close();
       }
-      const duplicates = accepted.reduce((k, id) => k + Math.max(0, (calls.get(id) ?? 0) - 1), 0);
-      const notCalled = accepted.filter((id) => !calls.get(id)).length;
+      const { extra: duplicates, twice, never: notCalled } = duplicatesAmong(accepted, calls);
       console.log(
         `kill -9 duplicates: ${accepted.length} deliveries accepted; at the kill ${inFlight} requests in flight and ${recent} answered in the last ${COMMIT_WINDOW_MS} ms; ` +
           `sent twice after the restart: ${duplicates}; never sent: ${notCalled}`,
@@ -115,7 +102,6 @@ describe('kill -9 under load: duplicates', () => {
       expect(notCalled).toBe(0);
       expect(duplicates).toBeLessThanOrEqual(inFlight + recent);
       // Every delivery that may have gone out twice says so in its timeline.
-      const twice = accepted.filter((id) => (calls.get(id) ?? 0) > 1);
       expect(twice.filter((id) => !marked.has(id))).toEqual([]);
       console.log(`lease_expired in the timeline of ${marked.size} deliveries, every one of the ${twice.length} sent twice among them`);
     } finally {

@@ -3,8 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { startSendgridEmulator } from '../src/emulators/sendgrid/emulator.js';
-import { DELIVERY_ID_ARG } from '../src/channels/email/sendgrid/custom-args.js';
+import { duplicatesAmong, startCountingSendgrid } from './helpers/counting-sendgrid.js';
 import { basic, eventually, request } from './helpers/herald.js';
 import { freePort, spawnHerald, waitForExit, waitForHttp } from './helpers/child.js';
 import { freshPostgres, postgresAvailable } from './helpers/postgres.js';
@@ -60,23 +59,7 @@ describe.skipIf(!available)('kill -9 a worker on PostgreSQL + Redis: duplicates'
   });
 
   it('are at most the requests in flight at the kill', { timeout: 120_000 }, async () => {
-    const answers: { at: number; port: number }[] = [];
-    /** Remote port of each request the emulator has read. */
-    const received: number[] = [];
-    const calls = new Map<string, number>();
-    let n = 0;
-    const sendgrid = await startSendgridEmulator({
-      tls: false,
-      latencyMs: (req) => {
-        received.push(req.socket.remotePort ?? 0);
-        return ++n % 40 === 0 ? 1500 : 20;
-      },
-      onAnswered: (req) => answers.push({ at: Date.now(), port: req.socket.remotePort ?? 0 }),
-      onMessage: (m) => {
-        const id = m.customArgs[DELIVERY_ID_ARG];
-        calls.set(id, (calls.get(id) ?? 0) + 1);
-      },
-    });
+    const { sendgrid, calls, received, answers } = await startCountingSendgrid();
     const port = await freePort();
     const env = {
       HERALD_DATA_DIR: dataDir,
@@ -142,9 +125,7 @@ describe.skipIf(!available)('kill -9 a worker on PostgreSQL + Redis: duplicates'
         return r.rows[0].n === accepted.length;
       }, 90_000, 500);
       const marked = new Set((await client.query(`select delivery_id from events where type = 'lease_expired'`)).rows.map((r) => r.delivery_id as string));
-      const duplicates = accepted.reduce((k, id) => k + Math.max(0, (calls.get(id) ?? 0) - 1), 0);
-      const twice = accepted.filter((id) => (calls.get(id) ?? 0) > 1);
-      const notCalled = accepted.filter((id) => !calls.get(id)).length;
+      const { extra: duplicates, twice, never: notCalled } = duplicatesAmong(accepted, calls);
       console.log(
         `kill -9 a worker (PostgreSQL + Redis): ${accepted.length} deliveries; at the kill the dead worker had ${inFlight} requests in flight and ${recent} answered in the last ${COMMIT_WINDOW_MS} ms; ` +
           `sent twice: ${duplicates}; never sent: ${notCalled}; lease_expired on ${marked.size}`,

@@ -25,26 +25,37 @@ function refuseString(where: string, path: readonly (string | number)[]): never 
   throw new ApiError(400, 'invalid_request', `${field ?? where} contains a NUL character or an unpaired UTF-16 surrogate`, field);
 }
 
-/** Throws the envelope's error for the first problem in a parsed JSON value; walks iteratively, so depth costs no stack. */
+/**
+ * Throws the envelope's error for the first problem in a parsed JSON value. Every send body passes here, so
+ * the walk allocates nothing per node: one path stack, pushed and popped. Recursion is bounded, since a value
+ * deeper than MAX_JSON_DEPTH is refused before its children are visited.
+ */
 export function checkJsonValue(value: unknown, where: string): void {
-  const stack: [unknown, number, (string | number)[]][] = [[value, 1, []]];
-  while (stack.length) {
-    const [v, depth, path] = stack.pop()!;
+  const path: (string | number)[] = [];
+  const visit = (v: unknown, depth: number): void => {
     if (typeof v === 'string') {
       if (badString(v)) refuseString(where, path);
-      continue;
+      return;
     }
-    if (v === null || typeof v !== 'object') continue;
-    if (depth > MAX_JSON_DEPTH) throw new ApiError(400, 'invalid_json', `${where} is nested deeper than ${MAX_JSON_DEPTH} levels`, fieldPath(path.slice(0, MAX_JSON_DEPTH)));
+    if (v === null || typeof v !== 'object') return;
+    if (depth > MAX_JSON_DEPTH) throw new ApiError(400, 'invalid_json', `${where} is nested deeper than ${MAX_JSON_DEPTH} levels`, fieldPath(path));
     if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) stack.push([v[i], depth + 1, [...path, i]]);
+      for (let i = 0; i < v.length; i++) {
+        path.push(i);
+        visit(v[i], depth + 1);
+        path.pop();
+      }
     } else {
-      for (const [k, child] of Object.entries(v)) {
-        if (badString(k)) refuseString(where, [...path, k]);
-        stack.push([child, depth + 1, [...path, k]]);
+      for (const k in v) {
+        if (!Object.hasOwn(v, k)) continue;
+        path.push(k);
+        if (badString(k)) refuseString(where, path);
+        visit((v as Record<string, unknown>)[k], depth + 1);
+        path.pop();
       }
     }
-  }
+  };
+  visit(value, 1);
 }
 
 function checkForm(form: URLSearchParams): void {

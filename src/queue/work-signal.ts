@@ -25,6 +25,20 @@ export class WorkSignal {
     });
   }
 
+  /**
+   * A queue's waitForWork: sleeps until a wake-up, the log's next due time (`nextDue`), or `maxWaitMs`.
+   * True when woken or something is due by then; false when the wait ran out with nothing due (no claim
+   * needed). A due time already past still waits `floorMs`: another claimer's rows may be committing.
+   */
+  async untilDue(channel: Channel, maxWaitMs: number, now: () => number, nextDue: (now: number) => Promise<number | undefined>, floorMs: number): Promise<boolean> {
+    const start = now();
+    const next = await nextDue(start);
+    const wait = next === undefined ? maxWaitMs : Math.min(maxWaitMs, Math.max(floorMs, next - start));
+    if (await this.wait(channel, wait)) return true;
+    // Work that came meanwhile from another process is seen by the next wait's query, which then waits only a moment.
+    return next !== undefined && next <= now();
+  }
+
   wake(channel: Channel): void {
     for (const w of [...(this.waiters.get(channel) ?? [])]) w();
   }

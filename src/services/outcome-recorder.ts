@@ -103,7 +103,11 @@ export class OutcomeRecorder {
     for (const { d, o } of batch) {
       const channel = d.channel as Channel;
       if (o.status === 'queued') retries.push({ deliveryId: d.id, channel, priority: PRIORITIES[d.priority_rank] as Priority, runAt: o.runAt! });
-      else done.set(channel, [...(done.get(channel) ?? []), d.id]);
+      else {
+        const ids = done.get(channel);
+        if (ids) ids.push(d.id);
+        else done.set(channel, [d.id]);
+      }
     }
     // After the commit: the queue may lose these calls (Redis away) and the log still says what happened.
     for (const [channel, ids] of done) await this.queue.ack(channel, ids);

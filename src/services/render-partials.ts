@@ -38,9 +38,15 @@ function childrenOf(t: Template): Template[] {
   return step.done ? (step.value ?? []) : [];
 }
 
+/** Names by source text: a send renders the same few fields for every recipient, and the walk is per field. */
+const namesBySource = new Map<string, string[]>();
+const NAMES_MAX = 5000;
+
 /** Template keys one field's source names in render/include/layout tags; a name must be a quoted template key. */
 export function partialNames(source: string, field: string): string[] {
   if (!source.includes('{%')) return [];
+  const known = namesBySource.get(source);
+  if (known) return known;
   const names: string[] = [];
   const walk = (templates: Template[]) => {
     for (const t of templates) {
@@ -56,6 +62,8 @@ export function partialNames(source: string, field: string): string[] {
     }
   };
   walk(parse(source, field));
+  if (namesBySource.size >= NAMES_MAX) namesBySource.delete(namesBySource.keys().next().value as string);
+  namesBySource.set(source, names);
   return names;
 }
 

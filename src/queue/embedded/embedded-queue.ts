@@ -44,18 +44,12 @@ export class EmbeddedQueue implements Queue {
   /**
    * Sleeps until this process publishes for the channel, the next scheduled delivery or retry is due,
    * or `maxWaitMs` (the safety net for work another process published, and for leases of a dead
-   * process running out): an idle worker costs a query or two per `maxWaitMs`, not a claim per poll.
+   * process running out): an idle worker costs one indexed query per `maxWaitMs`, not a claim per poll.
    */
-  async waitForWork(channel: Channel, maxWaitMs: number): Promise<boolean> {
-    const now = this.clock.now();
-    const next = await this.store.queueTable.nextRunAt(channel, now);
-    // Due already (another claimer's rows still being committed): a short pause, never a busy loop.
-    const wait = next === undefined ? maxWaitMs : Math.min(maxWaitMs, Math.max(10, next - now));
-    if (await this.signal.wait(channel, wait)) return true;
-    // Timed out: worth a claim only if what the log had next is due now. Work that came meanwhile from
-    // another process is seen by the next wait's query, which then waits only a moment.
-    return next !== undefined && next <= this.clock.now();
+  waitForWork(channel: Channel, maxWaitMs: number): Promise<boolean> {
+    return this.signal.untilDue(channel, maxWaitMs, () => this.clock.now(), (now) => this.store.queueTable.nextRunAt(channel, now), 10);
   }
+
 
   ping(): Promise<void> {
     return this.store.ping();

@@ -192,16 +192,10 @@ export class BullMqQueue implements Queue {
    * next scheduled delivery or retry is due, or `maxWaitMs` (the safety net: a lost wake-up, a dead
    * process's lease running out). Idle, a worker makes no Redis call but the claim after each wake.
    */
-  async waitForWork(channel: Channel, maxWaitMs: number): Promise<boolean> {
-    const now = this.clock.now();
-    const next = await this.store.queueTable.nextRunAt(channel, now);
-    // Due already but not claimable here (its job still delayed in Redis for a moment): a short pause.
-    const wait = next === undefined ? maxWaitMs : Math.min(maxWaitMs, Math.max(50, next - now));
-    if (await this.signal.wait(channel, wait)) return true;
-    // Timed out: worth a claim only if what the log had next is due now. Work that came meanwhile from
-    // another process is seen by the next wait's query, which then waits only a moment.
-    return next !== undefined && next <= this.clock.now();
+  waitForWork(channel: Channel, maxWaitMs: number): Promise<boolean> {
+    return this.signal.untilDue(channel, maxWaitMs, () => this.clock.now(), (now) => this.store.queueTable.nextRunAt(channel, now), 50);
   }
+
 
   async ping(): Promise<void> {
     await withTimeout(this.redis.ping(), PING_WAIT_MS, 'redis ping');
